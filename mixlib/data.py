@@ -1,0 +1,79 @@
+"""Data sets for the book: Old Faithful, synthetic blobs, and standardisation."""
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+import numpy as np
+
+from ._validation import as_generator, check_data, check_positive_int
+
+FAITHFUL_COLUMNS = ("eruptions", "waiting")
+
+
+def load_faithful() -> np.ndarray:
+    """Old Faithful: 272 eruptions of the geyser in Yellowstone National Park.
+
+    Returns
+    -------
+    X : ndarray of shape (272, 2)
+        Column 0 is the eruption time and column 1 the waiting time until the
+        next eruption, both in minutes.  The rows are those of R's
+        ``datasets::faithful`` (Härdle, 1991), the data of Bishop's chapter 9.
+    """
+    with resources.files("mixlib").joinpath("faithful.csv").open("r", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return np.array([[float(row[c]) for c in FAITHFUL_COLUMNS] for row in rows])
+
+
+def make_blobs(n_samples: int, weights, means, covariances, *, seed=None):
+    """Draw ``n_samples`` points from a Gaussian mixture, keeping the true labels.
+
+    A thin, validated wrapper around :func:`mixlib.gmm.sample` for making
+    synthetic data sets whose answer is known.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, D)
+    labels : ndarray of shape (n_samples,)
+        The component k each point was drawn from.
+    """
+    from .gmm import sample
+
+    return sample(n_samples, weights, means, covariances, seed=seed)
+
+
+def random_blobs(n_samples: int, n_components: int, n_features: int = 2, *, spread: float = 5.0, seed=None):
+    """Well-separated synthetic blobs with random centres and random covariances.
+
+    Centres are uniform in a cube of side ``2 * spread``; each covariance is
+    A Aᵀ + 0.1 I for a standard-normal A; weights are uniform.  Returns
+    ``(X, labels, (weights, means, covariances))`` so the truth can be compared
+    with a fit.
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    K = check_positive_int(n_components, "n_components")
+    D = check_positive_int(n_features, "n_features")
+    rng = as_generator(seed)
+    means = rng.uniform(-spread, spread, size=(K, D))
+    A = rng.normal(scale=0.5, size=(K, D, D))
+    covariances = A @ np.swapaxes(A, 1, 2) + 0.1 * np.eye(D)
+    weights = np.full(K, 1.0 / K)
+    X, labels = make_blobs(n_samples, weights, means, covariances, seed=rng)
+    return X, labels, (weights, means, covariances)
+
+
+def standardise(X):
+    """Centre each column and scale it to unit standard deviation.
+
+    x'_nd = (x_nd − mean_d) / sd_d with the population standard deviation
+    (ddof = 0).  Returns ``(X_standardised, mean, sd)`` so the transform can be
+    undone: ``X = X_standardised * sd + mean``.
+    """
+    X = check_data(X)
+    mean = X.mean(axis=0)
+    sd = X.std(axis=0)
+    if np.any(sd == 0):
+        column = int(np.flatnonzero(sd == 0)[0])
+        raise ValueError(f"column {column} of X is constant, so it cannot be scaled to unit variance; drop it.")
+    return (X - mean) / sd, mean, sd
