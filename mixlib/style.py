@@ -1,0 +1,32 @@
+"""One look for every figure in the book."""
+from __future__ import annotations
+
+import matplotlib as mpl
+
+
+def use_book_style() -> None:
+    """Set matplotlib's defaults for the book: the colour-blind-safe palette,
+    compact figures, light grid, no top/right spines; SVG output in notebooks."""
+    from cycler import cycler
+
+    from .plotting import PALETTE
+
+    mpl.rcParams.update({
+        "axes.prop_cycle": cycler(color=list(PALETTE)),
+        "figure.figsize": (6.0, 4.0),
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "font.size": 10,
+        "legend.frameon": False,
+        "svg.fonttype": "none",
+    })
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("svg")
+    except ImportError:  # outside IPython there is no inline backend to configure
+        pass
