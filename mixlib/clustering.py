@@ -73,13 +73,17 @@ class KMeansResult:
         return np.array([s.distortion for s in self.history if s.distortion is not None])
 
 
-def squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+def squared_distances(X: np.ndarray, centers: np.ndarray, x_squared: np.ndarray | None = None) -> np.ndarray:
     """‖x_n − μ_k‖² for every n and k, as an (N, K) array.
 
     Expanded as ‖x_n‖² − 2 x_nᵀμ_k + ‖μ_k‖² so that the work is one matrix
-    product rather than an (N, K, D) array of differences.
+    product rather than an (N, K, D) array of differences; ``x_squared``
+    (the ‖x_n‖²) can be passed in when the same X is used many times.
     """
-    d2 = np.einsum("nd,nd->n", X, X)[:, None] - 2.0 * (X @ centers.T)
+    if x_squared is None:
+        x_squared = np.einsum("nd,nd->n", X, X)
+    d2 = X @ (-2.0 * centers.T)
+    d2 += x_squared[:, None]
     d2 += np.einsum("kd,kd->k", centers, centers)[None, :]
     np.maximum(d2, 0.0, out=d2)  # rounding can make a tiny distance negative
     return d2
@@ -88,8 +92,10 @@ def squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
 def distortion(X, centers, labels) -> float:
     """The k-means objective J = Σ_n ‖x_n − μ_{k(n)}‖², where k(n) is x_n's label."""
     X = check_data(X)
-    centers = np.asarray(centers, dtype=float)
-    labels = np.asarray(labels)
+    return _distortion(X, np.asarray(centers, dtype=float), np.asarray(labels))
+
+
+def _distortion(X, centers, labels) -> float:
     return float(np.sum((X - centers[labels]) ** 2))
 
 
@@ -156,26 +162,27 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
     centers = _initial_centers(X, K, init, seed)
 
     history = [KMeansStep("init", frozen(centers.copy()), None, None)]
+    x_squared = np.einsum("nd,nd->n", X, X)
     labels = None
     converged = False
     n_iter = 0
     for _ in range(max_iter):
-        d2 = squared_distances(X, centers)
+        d2 = squared_distances(X, centers, x_squared)
         new_labels = np.argmin(d2, axis=1)
         if labels is not None and np.array_equal(new_labels, labels):
             converged = True
             break
         labels = new_labels
         history.append(KMeansStep("assign", frozen(centers.copy()), frozen(labels.copy()),
-                                  float(d2[np.arange(len(labels)), labels].sum())))
+                                  _distortion(X, centers, labels)))
         centers, labels = _update_centers(X, labels, centers, d2)
         n_iter += 1
         history.append(KMeansStep("update", frozen(centers.copy()), frozen(labels.copy()),
-                                  distortion(X, centers, labels)))
+                                  _distortion(X, centers, labels)))
     return KMeansResult(
         centers=frozen(centers),
         labels=frozen(labels),
-        distortion=distortion(X, centers, labels),
+        distortion=_distortion(X, centers, labels),
         history=tuple(history),
         n_iter=n_iter,
         converged=converged,
