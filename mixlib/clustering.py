@@ -159,7 +159,8 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
     K = check_positive_int(n_clusters, "n_clusters")
     check_enough_samples(X, K, "n_clusters")
     max_iter = check_positive_int(max_iter, "max_iter")
-    centers = _initial_centers(X, K, init, seed)
+    rng = as_generator(seed)
+    centers = _initial_centers(X, K, init, rng)
 
     history = [KMeansStep("init", frozen(centers.copy()), None, None)]
     x_squared = np.einsum("nd,nd->n", X, X)

@@ -47,7 +47,7 @@ def random_blobs(n_samples: int, n_components: int, n_features: int = 2, *, spre
     """Well-separated synthetic blobs with random centres and random covariances.
 
     Centres are uniform in a cube of side ``2 * spread``; each covariance is
-    A Aᵀ + 0.1 I for a standard-normal A; weights are uniform.  Returns
+    A Aᵀ + 0.1 I where A has independent N(0, 0.5²) entries; weights are uniform.  Returns
     ``(X, labels, (weights, means, covariances))`` so the truth can be compared
     with a fit.
     """
@@ -71,9 +71,10 @@ def standardise(X):
     undone: ``X = X_standardised * sd + mean``.
     """
     X = check_data(X)
+    constant = np.ptp(X, axis=0) == 0  # exact, unlike sd == 0 after rounding in the mean
+    if np.any(constant):
+        column = int(np.flatnonzero(constant)[0])
+        raise ValueError(f"column {column} of X is constant, so it cannot be scaled to unit variance; drop it.")
     mean = X.mean(axis=0)
     sd = X.std(axis=0)
-    if np.any(sd == 0):
-        column = int(np.flatnonzero(sd == 0)[0])
-        raise ValueError(f"column {column} of X is constant, so it cannot be scaled to unit variance; drop it.")
     return (X - mean) / sd, mean, sd

@@ -53,9 +53,13 @@ def cholesky_factors(covariances, *, iteration: int | None = None) -> np.ndarray
     """
     covariances = np.asarray(covariances, dtype=float)
     try:
-        return np.linalg.cholesky(covariances)
+        chol = np.linalg.cholesky(covariances)
     except np.linalg.LinAlgError:
-        pass
+        chol = None
+    if chol is not None:
+        if iteration is not None:
+            _check_conditioning(chol, iteration)
+        return chol
     for k, sigma in enumerate(covariances):
         try:
             np.linalg.cholesky(sigma)
@@ -69,6 +73,22 @@ def cholesky_factors(covariances, *, iteration: int | None = None) -> np.ndarray
                 f"positive definite, or try another initialisation."
             ) from None
     raise SingularityError("a covariance is not positive definite")  # pragma: no cover
+
+
+def _check_conditioning(chol, iteration):
+    """During EM, a covariance whose condition number exceeds 1/(10 ε) has collapsed onto
+    a lower-dimensional set of points: it is singular up to rounding, and the
+    likelihood computed from it would be noise."""
+    diagonal = np.diagonal(chol, axis1=1, axis2=2)
+    ratio = (diagonal.min(axis=1) / diagonal.max(axis=1)) ** 2
+    collapsed = np.flatnonzero(ratio < 10 * np.finfo(float).eps)
+    if collapsed.size:
+        k = int(collapsed[0])
+        raise SingularityError(
+            f"EM iteration {iteration}: component {k} collapsed: its covariance is singular up to "
+            f"rounding (it has shrunk onto fewer than D + 1 points), so the likelihood is unbounded "
+            f"there. Set reg_covar > 0 (for example reg_covar=1e-6), or try another initialisation."
+        )
 
 
 def _log_gaussian(X: np.ndarray, means: np.ndarray, chol: np.ndarray) -> np.ndarray:
@@ -306,7 +326,7 @@ class GaussianMixtureResult:
 
     @property
     def log_likelihoods(self) -> np.ndarray:
-        """The log-likelihood at iteration 0, 1, …, n_iter (never decreasing)."""
+        """The log-likelihood at iteration 0, 1, …, n_iter."""
         return np.array([step.log_likelihood for step in self.history])
 
     @property
@@ -356,7 +376,9 @@ def fit_gmm(
     Each iteration is one M step (re-estimate π, μ, Σ from the current
     responsibilities, see :func:`m_step`) followed by one E step (new
     responsibilities, see :func:`e_step`), whose normalisation also gives the
-    log-likelihood of the new parameters.  The log-likelihood never decreases.
+    log-likelihood of the new parameters.  With ``reg_covar=0`` the
+    log-likelihood never decreases; ``reg_covar > 0`` perturbs the M step, so
+    near convergence it can fall by a tiny amount (of the order of reg_covar).
 
     Parameters
     ----------
