@@ -12,7 +12,8 @@ alternation stops after finitely many steps, at a local minimum.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -37,7 +38,17 @@ class KMeansStep:
     step: str
     centers: np.ndarray
     labels: np.ndarray | None
-    distortion: float | None
+    data: np.ndarray = field(repr=False, compare=False)
+
+    @cached_property
+    def distortion(self) -> float | None:
+        """J at this step's centres and labels (None before the first assignment).
+
+        Computed when first asked for, so that a long run on a large data set
+        does not pay for a trace nobody reads."""
+        if self.labels is None:
+            return None
+        return _distortion(self.data, self.centers, self.labels)
 
 
 @dataclass(frozen=True)
@@ -73,17 +84,14 @@ class KMeansResult:
         return np.array([s.distortion for s in self.history if s.distortion is not None])
 
 
-def squared_distances(X: np.ndarray, centers: np.ndarray, x_squared: np.ndarray | None = None) -> np.ndarray:
+def squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """‖x_n − μ_k‖² for every n and k, as an (N, K) array.
 
     Expanded as ‖x_n‖² − 2 x_nᵀμ_k + ‖μ_k‖² so that the work is one matrix
-    product rather than an (N, K, D) array of differences; ``x_squared``
-    (the ‖x_n‖²) can be passed in when the same X is used many times.
+    product rather than an (N, K, D) array of differences.
     """
-    if x_squared is None:
-        x_squared = np.einsum("nd,nd->n", X, X)
     d2 = X @ (-2.0 * centers.T)
-    d2 += x_squared[:, None]
+    d2 += np.einsum("nd,nd->n", X, X)[:, None]
     d2 += np.einsum("kd,kd->k", centers, centers)[None, :]
     np.maximum(d2, 0.0, out=d2)  # rounding can make a tiny distance negative
     return d2
@@ -162,27 +170,28 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
     rng = as_generator(seed)
     centers = _initial_centers(X, K, init, rng)
 
-    history = [KMeansStep("init", frozen(centers.copy()), None, None)]
-    x_squared = np.einsum("nd,nd->n", X, X)
+    history = [KMeansStep("init", frozen(centers.copy()), None, X)]
+    label_type = np.min_scalar_type(K - 1)  # the history keeps a copy of the labels per half-step
     labels = None
     converged = False
     n_iter = 0
     for _ in range(max_iter):
-        d2 = squared_distances(X, centers, x_squared)
-        new_labels = np.argmin(d2, axis=1)
+        # ‖x_n − μ_k‖² = ‖x_n‖² − 2 x_nᵀμ_k + ‖μ_k‖²; the first term is the same for
+        # every k, so the nearest centre minimises the other two.
+        scores = X @ (-2.0 * centers.T)
+        scores += np.einsum("kd,kd->k", centers, centers)
+        new_labels = np.argmin(scores, axis=1).astype(label_type)
         if labels is not None and np.array_equal(new_labels, labels):
             converged = True
             break
         labels = new_labels
-        history.append(KMeansStep("assign", frozen(centers.copy()), frozen(labels.copy()),
-                                  _distortion(X, centers, labels)))
-        centers, labels = _update_centers(X, labels, centers, d2)
+        history.append(KMeansStep("assign", frozen(centers.copy()), frozen(labels.copy()), X))
+        centers, labels = _update_centers(X, labels, centers)
         n_iter += 1
-        history.append(KMeansStep("update", frozen(centers.copy()), frozen(labels.copy()),
-                                  _distortion(X, centers, labels)))
+        history.append(KMeansStep("update", frozen(centers.copy()), frozen(labels.copy()), X))
     return KMeansResult(
         centers=frozen(centers),
-        labels=frozen(labels),
+        labels=frozen(labels.astype(np.intp)),
         distortion=_distortion(X, centers, labels),
         history=tuple(history),
         n_iter=n_iter,
@@ -190,14 +199,14 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
     )
 
 
-def _update_centers(X, labels, centers, d2):
+def _update_centers(X, labels, centers):
     """μ_k = mean of the points labelled k, with the empty-cluster rule of :func:`kmeans`."""
     K, D = centers.shape
     counts = np.bincount(labels, minlength=K)
     empty = np.flatnonzero(counts == 0)
     if empty.size:
         labels = labels.copy()
-        own = d2[np.arange(len(labels)), labels]
+        own = np.sum((X - centers[labels]) ** 2, axis=1)
         for k in empty:
             # Take the point that is served worst; never strip a cluster of its last point.
             counts_now = np.bincount(labels, minlength=K)

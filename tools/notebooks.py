@@ -1,8 +1,9 @@
 """Notebook housekeeping for the book's chapters.
 
     python tools/notebooks.py clean chapters/*.ipynb
-        Strip outputs and execution counts, except the small text outputs of
-        cells tagged ``nbval-check-output`` (the ones nbval compares).
+        Strip outputs and execution counts, except the small text outputs (and
+        the execution counts) of cells tagged ``nbval-check-output``, the ones
+        nbval compares.
     python tools/notebooks.py student chapters student
         Write a student copy of every chapter: solution blocks (from a
         ``{solution-start}`` cell to its ``{solution-end}`` cell) are removed and
@@ -49,13 +50,17 @@ def clean(notebook: dict) -> dict:
         if cell["cell_type"] != "code":
             continue
         if CHECKED in _tags(cell):
+            # nbval refuses a cell that has outputs but no execution count, so the
+            # cells it compares keep theirs.
             cell["outputs"] = _text_outputs(cell.get("outputs", []))
+            if cell.get("execution_count") is None:
+                cell["execution_count"] = 1
             for output in cell["outputs"]:
                 if "execution_count" in output:
-                    output["execution_count"] = None
+                    output["execution_count"] = cell["execution_count"]
         else:
             cell["outputs"] = []
-        cell["execution_count"] = None
+            cell["execution_count"] = None
     notebook.get("metadata", {}).pop("widgets", None)
     return notebook
 
