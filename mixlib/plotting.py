@@ -18,12 +18,13 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import scipy.linalg
 from matplotlib import cbook
 from matplotlib import colors as mcolors
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
+
+from .gmm import log_density
 
 __all__ = [
     "PALETTE",
@@ -321,50 +322,6 @@ def mark_means(ax, means, colors=None, **kwargs):
     return ax.scatter(means[:, 0], means[:, 1], c=rgb, **style)
 
 
-def _mixture_log_density(points, weights, means, covariances):
-    """ln p(x) = ln Σ_k π_k N(x | μ_k, Σ_k) at each row of `points`.
-
-    With Σ_k = L_k L_kᵀ (Cholesky) and z = L_k⁻¹ (x − μ_k),
-
-        ln N(x | μ_k, Σ_k) = −½ (D ln 2π + 2 Σ_i ln (L_k)_ii + zᵀz),
-
-    and the sum over k is a log-sum-exp, so far-out points give large negative
-    numbers rather than log 0.
-
-    Parameters
-    ----------
-    points : array_like, shape (M, D)
-    weights : array_like, shape (K,)
-    means : array_like, shape (K, D)
-    covariances : array_like, shape (K, D, D)
-
-    Returns
-    -------
-    ndarray, shape (M,)
-    """
-    means = _check_means(means)
-    K, D = means.shape
-    weights = _check_weights(weights, K)
-    covariances = _check_covariances(covariances, means)
-    factors = _cholesky_factors(covariances)
-    points = _float_array(points, "points")
-    if points.ndim != 2 or points.shape[1] != D:
-        raise ValueError(f"points must have shape (M, {D}) to match means, got {points.shape}.")
-
-    log_terms = np.empty((points.shape[0], K))
-    with np.errstate(divide="ignore"):  # π_k = 0 is allowed and gives ln π_k = −inf
-        log_weights = np.log(weights)
-    for k in range(K):
-        z = scipy.linalg.solve_triangular(factors[k], (points - means[k]).T, lower=True)
-        log_det = 2.0 * np.sum(np.log(np.diag(factors[k])))
-        log_terms[:, k] = log_weights[k] - 0.5 * (
-            D * np.log(2 * np.pi) + log_det + np.sum(z**2, axis=0)
-        )
-    # The weights sum to 1, so some π_k > 0 and the row maximum is finite.
-    top = log_terms.max(axis=1, keepdims=True)
-    return top[:, 0] + np.log(np.sum(np.exp(log_terms - top), axis=1))
-
-
 def _check_limits(limits, name):
     try:
         lo, hi = (float(v) for v in limits)
@@ -430,7 +387,7 @@ def density_contours(ax, weights, means, covariances, *, grid=None, levels=10, n
     ys = np.linspace(min(ylim), max(ylim), n_grid)
     xx, yy = np.meshgrid(xs, ys)
     points = np.column_stack([xx.ravel(), yy.ravel()])
-    density = np.exp(_mixture_log_density(points, weights, means, covariances))
+    density = np.exp(log_density(points, weights, means, covariances))
     return ax.contour(xx, yy, density.reshape(xx.shape), levels=levels, **kwargs)
 
 
