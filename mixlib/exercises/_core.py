@@ -64,7 +64,9 @@ def check_function(
         return Feedback(exercise, False, f"expected a function, but got {type(student).__name__}; "
                         "pass the function itself, without calling it (no parentheses).")
     for case in cases:
-        expected = reference(*case.args, **case.kwargs)
+        # Each side gets its own copy, so neither can change the other's input
+        # (an array modified in place, a random generator advanced).
+        expected = reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
         args = copy.deepcopy(case.args)
         try:
             with np.errstate(all="ignore"):

@@ -1,10 +1,11 @@
 """Checkers for maximum likelihood and the EM algorithm (chapters 5 and 6).
 
-The M step's three updates, for fixed responsibilities γ(z_nk):
+The M step's updates, for fixed responsibilities γ(z_nk):
 
     N_k = Σ_n γ(z_nk),    π_k = N_k / N,    μ_k = (1/N_k) Σ_n γ(z_nk) x_n,
+    Σ_k = (1/N_k) Σ_n γ(z_nk)(x_n − μ_k)(x_n − μ_k)ᵀ;
 
-one full EM iteration (E step, then M step) and the EM loop with its stopping
+one full EM iteration (E step, then M step); and the EM loop with its stopping
 rule.  :func:`finite_difference_gradient` differentiates a function of the
 mixture parameters numerically, along directions that keep the parameters
 valid, so that a chapter can check that a stationarity condition holds.
