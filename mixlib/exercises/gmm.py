@@ -1,4 +1,4 @@
-"""Checkers for the Gaussian-mixture exercises: the E step and the M step."""
+"""Checker for the E-step exercise, and the mixture cases other checkers share."""
 from __future__ import annotations
 
 import numpy as np
@@ -53,40 +53,4 @@ def check_e_step(student) -> Feedback:
         compare=compare,
         hint="compute ln π_k + ln N(x_n | μ_k, Σ_k) for every n and k, subtract each row's maximum, "
         "exponentiate and normalise each row.",
-    )
-
-
-def check_m_step_covariances(student) -> Feedback:
-    """Check ``student(X, responsibilities, means)``, which should return the (K, D, D) covariances
-    Σ_k = (1/N_k) Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ, with μ_k the updated means."""
-
-    def reference(X, resp, means):
-        Nk = resp.sum(axis=0)
-        return np.stack([(resp[:, k] * (X - means[k]).T) @ (X - means[k]) / Nk[k] for k in range(len(Nk))])
-
-    def compare(got, expected, case):
-        got = as_array(got, "your covariances")
-        X, resp, _ = case.args
-        if got.shape == expected.shape:
-            N, Nk = X.shape[0], resp.sum(axis=0)
-            if np.allclose(got, expected * (Nk / N)[:, None, None], rtol=1e-6):
-                raise Mismatch("your covariances are divided by N; divide component k's sum by its own N_k = Σ_n γ(z_nk).")
-            if not np.allclose(got, np.swapaxes(got, 1, 2), atol=1e-10):
-                raise Mismatch("your covariances are not symmetric; use the outer product (x_n − μ_k)(x_n − μ_k)ᵀ.")
-        compare_arrays(got, expected, "your covariances")
-
-    cases = []
-    for case in _mixture_cases():
-        X, weights, means, covariances = case.args
-        resp = gmm.responsibilities(X, weights, means, covariances)
-        new_means = (resp.T @ X) / resp.sum(axis=0)[:, None]
-        cases.append(Case(case.name, (X, resp, new_means)))
-    return check_function(
-        student,
-        exercise="M step for Σ_k",
-        cases=cases,
-        reference=reference,
-        compare=compare,
-        hint="for each k, weight the outer products of the residuals x_n − μ_k by γ(z_nk), sum over n "
-        "and divide by N_k.",
     )

@@ -186,9 +186,8 @@ def check_m_step_covariances(student) -> Feedback:
     """Check ``student(X, responsibilities, means)``, which should return the (K, D, D)
     covariances Σ_k = (1/N_k) Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ about the given means.
 
-    The same exercise as :func:`mixlib.exercises.gmm.check_m_step_covariances`, whose
-    "divided by N" diagnosis also fires on a correct answer when N_k = N (one component);
-    here that diagnosis is made only where N_k ≠ N.
+    The "divided by N" diagnosis is made only where N_k ≠ N: with one component
+    the two are the same, and a correct answer must not be called wrong.
     """
 
     def compare(got, expected, case):
