@@ -18,8 +18,6 @@ from .. import gmm
 from ..data import make_blobs
 from ._core import Case, Feedback, Mismatch, as_array, check_function, compare_arrays, compare_scalars
 
-COVARIANCE_TYPES = gmm.COVARIANCE_TYPES
-
 
 # ---------------------------------------------------------------------------
 # Chapter "When maximum likelihood goes wrong"
