@@ -69,7 +69,10 @@ def em_iteration(N, D, K, repeats):
 def kmeans_iteration(N, D, K, repeats):
     from sklearn.cluster import KMeans
 
-    X, (_, means, _) = _problem(N, D, K)
+    # Unclustered data, so that Lloyd's algorithm is still moving after 21
+    # iterations (on well-separated blobs it stops after a few, timing nothing).
+    X = np.random.default_rng(0).standard_normal((N, D))
+    means = X[:K].copy()
 
     def ours(n):
         return lambda: mixlib.kmeans(X, K, init=means, max_iter=n)
@@ -86,14 +89,16 @@ def kmeans_iteration(N, D, K, repeats):
 
 def widget_update(repeats):
     """Median time for one live EM-explorer update on Old Faithful: refit plus redraw."""
-    try:
-        from mixlib import widgets
-    except ImportError:
-        return None
+    from mixlib import widgets
+
     X = mixlib.standardise(mixlib.load_faithful())[0]
     explorer = widgets.em_explorer(X)
     seeds = iter(range(1, 10_000))
-    return _median_time(lambda: explorer.set_controls(seed=next(seeds)), repeats)
+
+    def move_the_seed_control():  # what a reader's click does: the observer refits and redraws
+        explorer.controls["seed"].value = next(seeds)
+
+    return _median_time(move_the_seed_control, repeats)
 
 
 def peak_memory_at_scale(N=1_000_000, D=10, K=10):
@@ -140,9 +145,8 @@ def main():
         verdict = "ok" if ratio <= target else "MISSED"
         print(f"{name:<38} {ours*1e3:>8.1f}ms {theirs*1e3:>8.1f}ms {ratio:>7.2f}  <= {target:.1f}  {verdict}")
     update = widget_update(20)
-    if update is not None:
-        verdict = "ok" if update < 0.150 else "MISSED"
-        print(f"{'EM explorer live update (median)':<38} {update*1e3:>8.1f}ms {'':>10} {'':>7}  < 150ms  {verdict}")
+    verdict = "ok" if update < 0.150 else "MISSED"
+    print(f"{'EM explorer live update (median)':<38} {update*1e3:>8.1f}ms {'':>10} {'':>7}  < 150ms  {verdict}")
     if not args.no_scale:
         peak, seconds = peak_memory_at_scale()
         verdict = "ok" if peak <= 4.0 else "MISSED"

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from ._validation import (
     as_generator,
@@ -96,11 +95,13 @@ def _log_gaussian(X: np.ndarray, means: np.ndarray, chol: np.ndarray) -> np.ndar
     N, D = X.shape
     K = means.shape[0]
     out = np.empty((N, K))
-    identity = np.eye(D)
+    # The inverse factors L_k⁻¹, all K in one call: small triangular D × D matrices
+    # (Σ_k itself is never inverted).
+    inverse_factors = np.linalg.inv(chol)
     for k in range(K):
-        # Whitened residuals y_n = L_k⁻¹(x_n − μ_k), as one matrix product with
-        # the (small, triangular) inverse factor; ‖y_n‖² is the Mahalanobis distance.
-        whiten = solve_triangular(chol[k], identity, lower=True).T
+        # Whitened residuals y_n = L_k⁻¹(x_n − μ_k), as one matrix product;
+        # ‖y_n‖² is the Mahalanobis distance (x_n − μ_k)ᵀ Σ_k⁻¹ (x_n − μ_k).
+        whiten = inverse_factors[k].T
         y = X @ whiten
         y -= means[k] @ whiten
         out[:, k] = np.einsum("nd,nd->n", y, y)
@@ -331,11 +332,9 @@ class GaussianMixtureResult:
 
     @property
     def n_parameters(self) -> int:
-        """Free parameters: K − 1 weights, K·D mean entries and the covariances'
-        K·D(D+1)/2 (full), K·D (diag) or K (spherical) entries."""
+        """The number p of free parameters, see :func:`n_parameters`."""
         K, D = self.means.shape
-        covariance = {"full": K * D * (D + 1) // 2, "diag": K * D, "spherical": K}[self.covariance_type]
-        return (K - 1) + K * D + covariance
+        return n_parameters(K, D, self.covariance_type)
 
     def responsibilities(self, X) -> np.ndarray:
         """γ(z_nk) of the points X under the fitted parameters."""
@@ -357,6 +356,17 @@ class GaussianMixtureResult:
 
     def _total_log_likelihood(self, X) -> float:
         return log_likelihood(X, self.weights, self.means, self.covariances)
+
+
+def n_parameters(n_components: int, n_features: int, covariance_type: str = "full") -> int:
+    """Free parameters p of a K-component mixture in D dimensions: K − 1 weights
+    (they sum to 1), K·D mean entries, and K·D(D+1)/2 (full), K·D (diag) or K
+    (spherical) covariance entries."""
+    K = check_positive_int(n_components, "n_components")
+    D = check_positive_int(n_features, "n_features")
+    _check_covariance_type(covariance_type)
+    covariance = {"full": K * D * (D + 1) // 2, "diag": K * D, "spherical": K}[covariance_type]
+    return (K - 1) + K * D + covariance
 
 
 def fit_gmm(

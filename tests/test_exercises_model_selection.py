@@ -9,8 +9,8 @@ from mixlib.exercises.model_selection import (
     check_bic_table,
     check_n_parameters,
     check_regularised_covariance,
-    n_parameters,
 )
+from mixlib.gmm import n_parameters
 
 
 def assert_rejects(feedback, *phrases):

@@ -138,13 +138,6 @@ def check_best_of_restarts(student) -> Feedback:
 # Chapter "Choosing K"
 
 
-def n_parameters(K: int, D: int, covariance_type: str = "full") -> int:
-    """Free parameters of a K-component mixture in D dimensions: K − 1 weights,
-    K·D mean entries, and K·D(D+1)/2 (full), K·D (diag) or K (spherical) variances."""
-    covariance = {"full": K * D * (D + 1) // 2, "diag": K * D, "spherical": K}[covariance_type]
-    return (K - 1) + K * D + covariance
-
-
 def check_n_parameters(student) -> Feedback:
     """Check ``student(K, D, covariance_type)``, which should return the number of free
     parameters p of a K-component Gaussian mixture in D dimensions."""
@@ -190,7 +183,7 @@ def check_n_parameters(student) -> Feedback:
         student,
         exercise="number of parameters",
         cases=cases,
-        reference=n_parameters,
+        reference=gmm.n_parameters,
         compare=compare,
         hint="count the free weights, the mean entries and the free covariance entries separately, then add.",
     )
