@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from pathlib import Path
 
 CHECKED = "nbval-check-output"
@@ -47,6 +48,8 @@ def _text_outputs(outputs: list) -> list:
 
 def clean(notebook: dict) -> dict:
     for cell in notebook["cells"]:
+        if notebook.get("nbformat_minor", 0) >= 5 and "id" not in cell:
+            cell["id"] = uuid.uuid4().hex[:8]  # nbformat 4.5 requires one; keep existing ones stable
         if cell["cell_type"] != "code":
             continue
         if CHECKED in _tags(cell):
