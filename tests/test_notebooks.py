@@ -91,3 +91,19 @@ def test_chapter_follows_the_book_conventions(path):
     assert "set_title" not in text, f"{path.name}: titles belong in captions"
     student = notebooks.student_version(copy.deepcopy(notebook))
     assert "{solution-start}" not in "\n".join(_source(c) for c in student["cells"])
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_student_version_runs_and_reports_unfinished_exercises(path, tmp_path):
+    """The notebooks handed out without solutions run from top to bottom: nothing in them
+    depends on a solution cell, and every check cell answers a stub with feedback."""
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+
+    notebook = notebooks.student_version(json.loads(path.read_text(encoding="utf-8")))
+    node = nbformat.reads(json.dumps(notebook), as_version=4)
+    nbclient.NotebookClient(node, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "\n".join(output.get("text", "") or "".join(output.get("data", {}).get("text/plain", ""))
+                        for cell in node.cells if cell.cell_type == "code" for output in cell.outputs)
+    assert "not implemented yet" in printed, f"{path.name}: no check cell reported an unfinished exercise"
