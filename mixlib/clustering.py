@@ -175,23 +175,24 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
     labels = None
     converged = False
     n_iter = 0
+    # ‖x_n − μ_k‖² = ‖x_n‖² − 2 x_nᵀμ_k + ‖μ_k‖².  The first term is the same for
+    # every k, so the nearest centre minimises the other two, which are one matrix
+    # product of the rows (x_n, 1) with the columns (−2μ_k, ‖μ_k‖²).
+    X_and_one = np.hstack([X, np.ones((X.shape[0], 1))])
     for _ in range(max_iter):
-        # ‖x_n − μ_k‖² = ‖x_n‖² − 2 x_nᵀμ_k + ‖μ_k‖²; the first term is the same for
-        # every k, so the nearest centre minimises the other two.
-        scores = X @ (-2.0 * centers.T)
-        scores += np.einsum("kd,kd->k", centers, centers)
-        new_labels = np.argmin(scores, axis=1).astype(label_type)
+        centre_terms = np.vstack([-2.0 * centers.T, np.einsum("kd,kd->k", centers, centers)])
+        new_labels = np.argmin(X_and_one @ centre_terms, axis=1)
         if labels is not None and np.array_equal(new_labels, labels):
             converged = True
             break
         labels = new_labels
-        history.append(KMeansStep("assign", frozen(centers.copy()), frozen(labels.copy()), X))
+        history.append(KMeansStep("assign", frozen(centers.copy()), frozen(labels.astype(label_type)), X))
         centers, labels = _update_centers(X, labels, centers)
         n_iter += 1
-        history.append(KMeansStep("update", frozen(centers.copy()), frozen(labels.copy()), X))
+        history.append(KMeansStep("update", frozen(centers.copy()), frozen(labels.astype(label_type)), X))
     return KMeansResult(
         centers=frozen(centers),
-        labels=frozen(labels.astype(np.intp)),
+        labels=frozen(labels),
         distortion=_distortion(X, centers, labels),
         history=tuple(history),
         n_iter=n_iter,
