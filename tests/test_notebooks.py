@@ -28,6 +28,9 @@ TEXT = {"output_type": "stream", "name": "stdout", "text": "log-likelihood -1130
 
 
 def test_clean_keeps_only_the_text_outputs_nbval_compares():
+    timed = _code("print(1)", outputs=[TEXT], count=2)
+    timed["metadata"]["execution"] = {"iopub.execute_input": "2026-11-22T20:23:08Z"}
+    assert "execution" not in notebooks.clean({"cells": [timed], "metadata": {}})["cells"][0]["metadata"]
     notebook = {"cells": [_code("plot()", outputs=[PNG], count=3),
                           _code("print(ll)", tags=["nbval-check-output"], outputs=[TEXT, PNG], count=4)],
                 "metadata": {"widgets": {"state": {}}}}
@@ -76,8 +79,9 @@ def test_chapter_follows_the_book_conventions(path):
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cells = notebook["cells"]
     tags = [cell.get("metadata", {}).get("tags", []) for cell in cells]
-    # committed clean: outputs only where nbval compares them
+    # committed clean: outputs only where nbval compares them, no execution timestamps
     for cell, cell_tags in zip(cells, tags):
+        assert "execution" not in cell.get("metadata", {}), f"{path.name}: run tools/notebooks.py clean"
         if cell["cell_type"] == "code" and "nbval-check-output" not in cell_tags:
             assert cell["outputs"] == [], f"{path.name}: a cell carries outputs: {_source(cell)[:60]!r}"
     assert any("nbval-check-output" in t for t in tags), f"{path.name}: no cell whose output nbval compares"

@@ -52,6 +52,7 @@ def clean(notebook: dict) -> dict:
             cell["id"] = uuid.uuid4().hex[:8]  # nbformat 4.5 requires one; keep existing ones stable
         if cell["cell_type"] != "code":
             continue
+        cell.get("metadata", {}).pop("execution", None)  # timestamps: noise in every diff
         if CHECKED in _tags(cell):
             # nbval refuses a cell that has outputs but no execution count, so the
             # cells it compares keep theirs.
