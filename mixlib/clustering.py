@@ -172,7 +172,7 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
 
     history = [KMeansStep("init", frozen(centers.copy()), None, X)]
     label_type = np.min_scalar_type(K - 1)  # the history keeps a copy of the labels per half-step
-    labels = None
+    r = None
     converged = False
     n_iter = 0
     # ‖x_n − μ_k‖² = ‖x_n‖² − 2 μ_kᵀx_n + ‖μ_k‖².  The first term is the same for
@@ -181,15 +181,16 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
     points_and_one = np.vstack([X.T, np.ones(X.shape[0])])
     for _ in range(max_iter):
         centre_terms = np.column_stack([-2.0 * centers, np.einsum("kd,kd->k", centers, centers)])
-        new_labels = _argmin_over_rows(centre_terms @ points_and_one)
-        if labels is not None and np.array_equal(new_labels, labels):
+        new_r = _assign(centre_terms @ points_and_one)
+        if r is not None and np.array_equal(new_r, r):
             converged = True
             break
-        labels = new_labels
-        history.append(KMeansStep("assign", frozen(centers.copy()), frozen(labels.astype(label_type)), X))
-        centers, labels = _update_centers(X, labels, centers)
+        r = new_r
+        history.append(KMeansStep("assign", frozen(centers.copy()), frozen(_labels(r, label_type)), X))
+        centers, r = _update_centers(X, r, centers, points_and_one)
         n_iter += 1
-        history.append(KMeansStep("update", frozen(centers.copy()), frozen(labels.astype(label_type)), X))
+        history.append(KMeansStep("update", frozen(centers.copy()), frozen(_labels(r, label_type)), X))
+    labels = _labels(r, np.intp)
     return KMeansResult(
         centers=frozen(centers),
         labels=frozen(labels),
@@ -200,38 +201,43 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
     )
 
 
-def _argmin_over_rows(scores):
-    """argmin_k scores[k, n] for every n (the first k on ties, as ``np.argmin``).
-
-    K comparisons of whole rows: for the small K of clustering this is several
-    times faster than ``np.argmin`` over a short axis."""
-    best = scores[0].copy()
-    labels = np.zeros(scores.shape[1], dtype=np.intp)
-    for k in range(1, scores.shape[0]):
-        closer = scores[k] < best
-        np.minimum(best, scores[k], out=best)
-        labels[closer] = k
-    return labels
+def _assign(scores):
+    """The assignment half-step: r_nk as a K × N boolean matrix, r_nk = 1 for the
+    centre k with the smallest score for point n (the first such k on a tie)."""
+    r = scores == scores.min(axis=0)
+    if np.count_nonzero(r) != r.shape[1]:  # a point exactly as near to two centres
+        tied = np.flatnonzero(r.sum(axis=0) > 1)
+        r[:, tied] = False
+        r[np.argmin(scores[:, tied], axis=0), tied] = True
+    return r
 
 
-def _update_centers(X, labels, centers):
-    """μ_k = mean of the points labelled k, with the empty-cluster rule of :func:`kmeans`."""
-    K, D = centers.shape
-    counts = np.bincount(labels, minlength=K)
-    empty = np.flatnonzero(counts == 0)
-    if empty.size:
-        labels = labels.copy()
+def _labels(r, dtype):
+    """k(n), the k with r_nk = 1, for every point: the one non-zero term of Σ_k k r_nk."""
+    return np.einsum("k,kn->n", np.arange(r.shape[0], dtype=dtype), r.view(np.uint8), dtype=dtype)
+
+
+def _update_centers(X, r, centers, points_and_one):
+    """The update half-step μ_k = Σ_n r_nk x_n / Σ_n r_nk, with the empty-cluster rule
+    of :func:`kmeans`.  Returns the centres and the (possibly amended) r.
+
+    One matrix product gives both sums: r times the columns (x_n, 1) is
+    (Σ_n r_nk x_n, Σ_n r_nk)."""
+    K = centers.shape[0]
+    totals = r.astype(float) @ points_and_one.T
+    if np.any(totals[:, -1] == 0):
+        labels = _labels(r, np.intp)
         own = np.sum((X - centers[labels]) ** 2, axis=1)
-        for k in empty:
+        for k in np.flatnonzero(totals[:, -1] == 0):
             # Take the point that is served worst; never strip a cluster of its last point.
             counts_now = np.bincount(labels, minlength=K)
             candidates = np.argsort(own)[::-1]
             n = next(n for n in candidates if counts_now[labels[n]] > 1)
             labels[n] = k
             own[n] = 0.0
-        counts = np.bincount(labels, minlength=K)
-    sums = np.column_stack([np.bincount(labels, weights=X[:, d], minlength=K) for d in range(D)])
-    return sums / counts[:, None], labels
+        r = labels == np.arange(K)[:, None]
+        totals = r.astype(float) @ points_and_one.T
+    return totals[:, :-1] / totals[:, -1:], r
 
 
 def _initial_centers(X, K, init, seed):

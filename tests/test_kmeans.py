@@ -209,3 +209,19 @@ def test_random_init_picks_distinct_data_points(faithful_std):
         assert len(np.unique(start, axis=0)) == 5
         for c in start:
             assert np.any(np.all(faithful_std == c, axis=1))
+
+
+def test_a_point_equally_near_two_centres_goes_to_the_first():
+    X = np.array([[0.0, 0.0], [-1.0, 0.0], [1.0, 0.0], [-2.0, 0.0], [2.0, 0.0]])
+    result = mixlib.kmeans(X, 2, init=np.array([[-1.0, 0.0], [1.0, 0.0]]), max_iter=1)
+    assign = result.history[1]
+    assert assign.step == "assign"
+    np.testing.assert_array_equal(assign.labels, [0, 0, 1, 0, 1])
+
+
+def test_labels_survive_more_clusters_than_a_byte_holds():
+    X = np.arange(600.0).reshape(-1, 1)
+    result = mixlib.kmeans(X, 300, init=X[::2].copy())
+    assert result.labels.max() == 299 and len(np.unique(result.labels)) == 300
+    assert result.history[-1].labels.dtype == np.uint16
+    np.testing.assert_array_equal(result.history[-1].labels, result.labels)
