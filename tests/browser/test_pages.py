@@ -178,6 +178,37 @@ def chapter_pages():
 PAGES = chapter_pages()
 
 
+PAGE_BUDGET = 5 * 2**20  # bytes: a page with everything of the site's own that it loads
+
+
+class _LocalRefs(HTMLParser):
+    """src and href attributes that point into the built site."""
+
+    def __init__(self):
+        super().__init__()
+        self.refs = set()
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("a",):  # links are not loaded with the page
+            return
+        for name, value in attrs:
+            if name in ("src", "href") and value and not value.startswith(("http:", "https:", "//", "#", "data:", "mailto:")):
+                self.refs.add(value.split("#")[0].split("?")[0])
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_weight(page_path, book_html):
+    """Every page, with the images, scripts and style sheets of the site that it loads,
+    stays under 5 MB (a reader on a slow connection, and Binder's static host)."""
+    page = book_html / page_path
+    parser = _LocalRefs()
+    parser.feed(page.read_text(encoding="utf-8"))
+    files = {(page.parent / ref).resolve() for ref in parser.refs}
+    total = page.stat().st_size + sum(f.stat().st_size for f in files if f.is_file())
+    print(f"{page_path}: {total / 2**20:.2f} MB with the {len(files)} files it loads")
+    assert total < PAGE_BUDGET, f"{page_path} weighs {total / 2**20:.2f} MB with what it loads"
+
+
 class _ExternalRefs(HTMLParser):
     """<script src> and <link href> (stylesheets, preloads) that leave the site."""
 
