@@ -7,7 +7,10 @@ The names follow the lectures' quantities:
 - :mod:`mixlib.gmm`: ``log_likelihood``, ``responsibilities``, ``e_step``,
   ``m_step``, ``sample`` and :func:`fit_gmm`;
 - :mod:`mixlib.em`: ``kl_divergence`` and ``free_energy`` for general EM;
-- :mod:`mixlib.plotting`: ellipses, contours and traces drawn on an ``ax``.
+- :mod:`mixlib.plotting`: ellipses, contours and traces drawn on an ``ax``;
+- :mod:`mixlib.widgets`: step-through explorers of k-means, EM, the singularity
+  and the KL decomposition (needs ipywidgets);
+- :mod:`mixlib.exercises`: checkers that give feedback on a student's code.
 """
 from . import em, gmm
 from .clustering import KMeansResult, KMeansStep, kmeans, kmeans_plusplus
