@@ -9,7 +9,7 @@ The names follow the lectures' quantities:
 - :mod:`mixlib.em`: ``kl_divergence`` and ``free_energy`` for general EM;
 - :mod:`mixlib.plotting`: ellipses, contours and traces drawn on an ``ax``;
 - :mod:`mixlib.widgets`: step-through explorers of k-means, EM, the singularity
-  and the KL decomposition (needs ipywidgets);
+  and the KL decomposition (imported on demand: it needs the `widgets` extra);
 - :mod:`mixlib.exercises`: checkers that give feedback on a student's code.
 """
 from . import em, gmm
