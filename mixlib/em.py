@@ -77,6 +77,25 @@ def free_energy(X, q, weights, means, covariances) -> float:
     return float(np.sum(_expectation_terms(q, log_joint) - xlogy(q, q)))
 
 
+def kl_to_posterior(X, q, weights, means, covariances) -> float:
+    """KL(q ‖ p(Z | X, θ)) = Σ_n Σ_k q_nk [ln q_nk − ln γ(z_nk)], the gap between
+    ln p(X | θ) and F(q, θ).
+
+    The same as ``kl_divergence(q, gmm.responsibilities(X, ...))``, but computed
+    from ln γ(z_nk) = ln π_k N(x_n | μ_k, Σ_k) − ln p(x_n) in log space, so it stays
+    finite where a responsibility underflows to 0 (a point tens of standard
+    deviations from a component to which q still gives weight).
+    """
+    X, q, log_joint = _joint(X, q, weights, means, covariances)
+    top = log_joint.max(axis=1, keepdims=True)
+    log_evidence = top + np.log(np.exp(log_joint - top).sum(axis=1, keepdims=True))
+    log_gamma = log_joint - log_evidence
+    with np.errstate(invalid="ignore"):
+        terms = np.where(q > 0, xlogy(q, q) - q * log_gamma, 0.0)
+    # KL ≥ 0; at q = γ the terms cancel to rounding, which must not show as −1e-16.
+    return max(float(np.sum(terms)), 0.0)
+
+
 def _expectation_terms(q, log_joint):
     """q_nk · ln[π_k N(x_n | μ_k, Σ_k)], with 0 · ln 0 = 0 (a component with π_k = 0)."""
     with np.errstate(invalid="ignore"):

@@ -195,8 +195,8 @@ def kl_frames(X, weights, means, covariances, *, ts=None, toward=None) -> list[K
     ``ts`` (default 0, 0.2, …, 1): F falls, KL grows, their sum stays ln p.
     Then the E step sets q ← γ (KL = 0) and the M step sets θ ← argmax_θ F(q, θ)
     (``gmm.m_step`` with reg_covar = 0): F and ln p rise, and KL > 0 again.
-    KL is +inf if some γ(z_nk) underflows to 0 where q_nk > 0 (a point tens of
-    standard deviations from component k): keep the components overlapping.
+    KL is computed in log space (``em.kl_to_posterior``), so it stays finite
+    where a responsibility underflows.
     """
     X = check_data(X)
     theta_old = tuple(np.asarray(a, dtype=float) for a in (weights, means, covariances))
@@ -209,9 +209,8 @@ def kl_frames(X, weights, means, covariances, *, ts=None, toward=None) -> list[K
         raise ValueError(f"toward must have shape (N, K) = {gamma.shape}, like the responsibilities; got {u.shape}.")
 
     def decomposition(stage, t, q, theta):
-        posterior, ln_p = gmm.e_step(X, *theta)  # p(Z | X, θ) and ln p(X | θ)
         return KLFrame(stage, t, frozen(q), *(frozen(a) for a in theta), em.free_energy(X, q, *theta),
-                       em.kl_divergence(q, posterior), ln_p, ln_p_old)
+                       em.kl_to_posterior(X, q, *theta), gmm.log_likelihood(X, *theta), ln_p_old)
 
     frames = [decomposition("q", float(t), (1.0 - t) * gamma + t * u, theta_old) for t in ts]
     frames.append(decomposition("E step", None, gamma, theta_old))

@@ -222,3 +222,30 @@ def test_sample_is_reproducible_and_never_picks_a_zero_weight():
     assert not np.any(z1 == 1)
     X3, _ = gmm.sample(500, weights, means, covariances, seed=10)
     assert not np.array_equal(X1, X3)
+
+
+def test_kl_to_posterior_stays_finite_where_responsibilities_underflow():
+    """Two components 100 apart: γ for the far component underflows to exactly 0 for
+    every point, yet KL(q ‖ γ) for a uniform q is finite, and F + KL = ln p still holds."""
+    X = np.array([[0.0], [0.5], [-0.5], [100.0]])
+    weights, means, covariances = np.array([0.5, 0.5]), np.array([[0.0], [100.0]]), np.ones((2, 1, 1))
+    q = np.full((4, 2), 0.5)
+    gamma = mixlib.gmm.responsibilities(X, weights, means, covariances)
+    assert np.any(gamma == 0)
+    assert mixlib.em.kl_divergence(q, gamma) == np.inf
+    kl = mixlib.em.kl_to_posterior(X, q, weights, means, covariances)
+    log_p = mixlib.gmm.log_likelihood(X, weights, means, covariances)
+    F = mixlib.em.free_energy(X, q, weights, means, covariances)
+    assert np.isfinite(kl) and kl > 1000
+    np.testing.assert_allclose(F + kl, log_p, rtol=1e-12)
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.integers(0, 10_000))
+def test_kl_to_posterior_agrees_with_kl_divergence_when_nothing_underflows(seed):
+    rng = np.random.default_rng(seed)
+    X, _, (weights, means, covariances) = mixlib.random_blobs(30, 3, 2, spread=1.0, seed=seed)
+    q = rng.dirichlet(np.ones(3), size=30)
+    gamma = mixlib.gmm.responsibilities(X, weights, means, covariances)
+    np.testing.assert_allclose(mixlib.em.kl_to_posterior(X, q, weights, means, covariances),
+                               mixlib.em.kl_divergence(q, gamma), rtol=1e-9, atol=1e-12)
