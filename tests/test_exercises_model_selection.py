@@ -1,6 +1,7 @@
 """The checkers of chapters 7 and 9 accept the reference solutions and name the faults of wrong ones."""
 import numpy as np
 import pytest
+from checker_helpers import assert_rejected, not_implemented
 
 import mixlib
 from mixlib.exercises.model_selection import (
@@ -13,26 +14,16 @@ from mixlib.exercises.model_selection import (
 from mixlib.gmm import n_parameters
 
 
-def assert_rejects(feedback, *phrases):
-    assert not feedback.passed, feedback
-    for phrase in phrases:
-        assert phrase in feedback.message, feedback.message
-
-
-def not_implemented(*args):
-    raise NotImplementedError("write me")
-
-
 @pytest.mark.parametrize("checker", [check_regularised_covariance, check_best_of_restarts, check_n_parameters,
                                      check_bic, check_bic_table])
 def test_stub_gets_friendly_feedback(checker):
     feedback = checker(not_implemented)
-    assert_rejects(feedback, "not implemented yet")
+    assert_rejected(feedback, "not implemented yet")
 
 
 @pytest.mark.parametrize("checker", [check_regularised_covariance, check_n_parameters, check_bic])
 def test_value_instead_of_function(checker):
-    assert_rejects(checker(3.0), "expected a function")
+    assert_rejected(checker(3.0), "expected a function")
 
 
 # --- regularised covariances -------------------------------------------------
@@ -64,12 +55,12 @@ def test_regularise_accepts_loop_and_in_place():
 
 
 def test_regularise_rejects_adding_to_every_entry():
-    assert_rejects(check_regularised_covariance(lambda c, r: c + r), "every entry", "diagonal")
+    assert_rejected(check_regularised_covariance(lambda c, r: c + r), "every entry", "diagonal")
 
 
 def test_regularise_rejects_multiplying():
-    assert_rejects(check_regularised_covariance(lambda c, r: c * r), "multiplied")
-    assert_rejects(check_regularised_covariance(lambda c, r: c * (1 + r)), "multiplied")
+    assert_rejected(check_regularised_covariance(lambda c, r: c * r), "multiplied")
+    assert_rejected(check_regularised_covariance(lambda c, r: c * (1 + r)), "multiplied")
 
 
 def test_regularise_rejects_forgetting_a_component():
@@ -83,16 +74,16 @@ def test_regularise_rejects_forgetting_a_component():
         out[1:] += reg_covar * np.eye(out.shape[1])
         return out
 
-    assert_rejects(check_regularised_covariance(first_only), "component 1 was left unchanged")
-    assert_rejects(check_regularised_covariance(all_but_first), "component 0 was left unchanged")
+    assert_rejected(check_regularised_covariance(first_only), "component 1 was left unchanged")
+    assert_rejected(check_regularised_covariance(all_but_first), "component 0 was left unchanged")
 
 
 def test_regularise_rejects_a_single_matrix():
-    assert_rejects(check_regularised_covariance(lambda c, r: c[0] + r * np.eye(c.shape[1])), "shape")
+    assert_rejected(check_regularised_covariance(lambda c, r: c[0] + r * np.eye(c.shape[1])), "shape")
 
 
 def test_regularise_rejects_none():
-    assert_rejects(check_regularised_covariance(lambda c, r: None), "return")
+    assert_rejected(check_regularised_covariance(lambda c, r: None), "return")
 
 
 # --- best of restarts ------------------------------------------------------
@@ -122,21 +113,21 @@ def test_best_fit_cases_discriminate():
 
 
 def test_best_fit_rejects_first():
-    assert_rejects(check_best_of_restarts(lambda X, K, seeds: fits(X, K, seeds)[0]), "first run")
+    assert_rejected(check_best_of_restarts(lambda X, K, seeds: fits(X, K, seeds)[0]), "first run")
 
 
 def test_best_fit_rejects_lowest():
     worst = lambda X, K, seeds: min(fits(X, K, seeds), key=lambda r: r.log_likelihood)  # noqa: E731
-    assert_rejects(check_best_of_restarts(worst), "lowest")
+    assert_rejected(check_best_of_restarts(worst), "lowest")
 
 
 def test_best_fit_rejects_last():
-    assert_rejects(check_best_of_restarts(lambda X, K, seeds: fits(X, K, seeds)[-1]), "last run")
+    assert_rejected(check_best_of_restarts(lambda X, K, seeds: fits(X, K, seeds)[-1]), "last run")
 
 
 def test_best_fit_rejects_returning_the_number():
     value = lambda X, K, seeds: best_fit(X, K, seeds).log_likelihood  # noqa: E731
-    assert_rejects(check_best_of_restarts(value), "return the whole result")
+    assert_rejected(check_best_of_restarts(value), "return the whole result")
 
 
 # --- number of parameters --------------------------------------------------
@@ -163,32 +154,32 @@ def with_covariance(count):
 
 
 def test_n_parameters_rejects_K_weights():
-    assert_rejects(check_n_parameters(lambda K, D, c: n_parameters(K, D, c) + 1), "K − 1")
+    assert_rejected(check_n_parameters(lambda K, D, c: n_parameters(K, D, c) + 1), "K − 1")
 
 
 def test_n_parameters_rejects_D_squared():
     wrong = with_covariance(lambda K, D: {"full": K * D * D, "diag": K * D, "spherical": K})
-    assert_rejects(check_n_parameters(wrong), "symmetric", "D(D+1)/2")
+    assert_rejected(check_n_parameters(wrong), "symmetric", "D(D+1)/2")
 
 
 def test_n_parameters_rejects_both_faults():
     def wrong(K, D, c):
         return K + K * D + {"full": K * D * D, "diag": K * D, "spherical": K}[c]
 
-    assert_rejects(check_n_parameters(wrong), "K − 1", "D²")
+    assert_rejected(check_n_parameters(wrong), "K − 1", "D²")
 
 
 def test_n_parameters_rejects_missing_means():
-    assert_rejects(check_n_parameters(lambda K, D, c: n_parameters(K, D, c) - K * D), "means")
+    assert_rejected(check_n_parameters(lambda K, D, c: n_parameters(K, D, c) - K * D), "means")
 
 
 def test_n_parameters_rejects_spherical_as_diag():
     wrong = with_covariance(lambda K, D: {"full": K * D * (D + 1) // 2, "diag": K * D, "spherical": K * D})
-    assert_rejects(check_n_parameters(wrong), "spherical", "1 free")
+    assert_rejected(check_n_parameters(wrong), "spherical", "1 free")
 
 
 def test_n_parameters_rejects_fractions():
-    assert_rejects(check_n_parameters(lambda K, D, c: n_parameters(K, D, c) + 0.5), "whole number")
+    assert_rejected(check_n_parameters(lambda K, D, c: n_parameters(K, D, c) + 0.5), "whole number")
 
 
 # --- BIC --------------------------------------------------------------------
@@ -216,7 +207,7 @@ def test_bic_accepts_reference_and_matches_mixlib():
     (lambda ll, p, N: np.array([-2 * ll, p * np.log(N)]), "single number"),
 ])
 def test_bic_rejects_and_names_the_fault(wrong, phrase):
-    assert_rejects(check_bic(wrong), phrase)
+    assert_rejected(check_bic(wrong), phrase)
 
 
 # --- BIC table ---------------------------------------------------------------
@@ -246,29 +237,29 @@ def fitted(X, ks):
 
 
 def test_bic_table_rejects_log_likelihoods():
-    assert_rejects(check_bic_table(lambda X, ks: [f.log_likelihood for f in fitted(X, ks)]), "log-likelihoods")
+    assert_rejected(check_bic_table(lambda X, ks: [f.log_likelihood for f in fitted(X, ks)]), "log-likelihoods")
 
 
 def test_bic_table_rejects_missing_penalty():
-    assert_rejects(check_bic_table(lambda X, ks: [-2 * f.log_likelihood for f in fitted(X, ks)]), "without the penalty")
+    assert_rejected(check_bic_table(lambda X, ks: [-2 * f.log_likelihood for f in fitted(X, ks)]), "without the penalty")
 
 
 def test_bic_table_rejects_aic():
-    assert_rejects(check_bic_table(lambda X, ks: [f.aic(X) for f in fitted(X, ks)]), "AIC")
+    assert_rejected(check_bic_table(lambda X, ks: [f.aic(X) for f in fitted(X, ks)]), "AIC")
 
 
 def test_bic_table_rejects_mclust_sign():
-    assert_rejects(check_bic_table(lambda X, ks: [-f.bic(X) for f in fitted(X, ks)]), "−BIC")
+    assert_rejected(check_bic_table(lambda X, ks: [-f.bic(X) for f in fitted(X, ks)]), "−BIC")
 
 
 def test_bic_table_rejects_sorting_by_K():
-    assert_rejects(check_bic_table(lambda X, ks: bic_table(X, sorted(ks))), "sorted by K")
+    assert_rejected(check_bic_table(lambda X, ks: bic_table(X, sorted(ks))), "sorted by K")
 
 
 def test_bic_table_rejects_range_instead_of_ks():
     wrong = lambda X, ks: bic_table(X, range(1, len(ks) + 1))  # noqa: E731
-    assert_rejects(check_bic_table(wrong), "order of ks")
+    assert_rejected(check_bic_table(wrong), "order of ks")
 
 
 def test_bic_table_rejects_wrong_length():
-    assert_rejects(check_bic_table(lambda X, ks: bic_table(X, ks)[:-1]), "shape")
+    assert_rejected(check_bic_table(lambda X, ks: bic_table(X, ks)[:-1]), "shape")
