@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
+from ._validation import _float_array
 from .gmm import log_density
 
 __all__ = [
@@ -129,16 +130,6 @@ def _color_count(colors):
 # --------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------
-
-def _float_array(value, name):
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a numeric array: {exc}") from None
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or inf; every entry must be finite.")
-    return array
-
 
 def _check_means(means, n_features=None):
     means = _float_array(means, "means")
