@@ -14,10 +14,12 @@ The names follow the lectures' quantities:
 """
 from . import em, gmm
 from .clustering import KMeansResult, KMeansStep, kmeans, kmeans_plusplus
+from .errors import ConvergenceWarning
 from .data import load_faithful, make_blobs, random_blobs, standardise
 from .gmm import EMStep, GaussianMixtureResult, SingularityError, fit_gmm
 
 __all__ = [
+    "ConvergenceWarning",
     "EMStep",
     "GaussianMixtureResult",
     "KMeansResult",
