@@ -1,0 +1,176 @@
+"""select_models: the grid of covariance types and K, its BIC/AIC table and its failed fits."""
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+
+import mixlib
+from mixlib import selection
+from mixlib.prior import ConjugatePrior
+from mixlib.selection import ModelSelection, select_models
+
+FIT = {"n_init": 5, "tol": 1e-8, "max_iter": 1000}
+
+
+@pytest.fixture(scope="module")
+def faithful():
+    return mixlib.load_faithful()
+
+
+@pytest.fixture(scope="module")
+def grid(faithful):
+    return select_models(faithful, range(1, 4), ("spherical", "diag", "full"), seed=0, **FIT)
+
+
+@pytest.fixture(scope="module")
+def three_points():
+    """Ten copies each of three points: any component on one of them collapses."""
+    return np.repeat(np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0]]), 10, axis=0)
+
+
+def test_the_grid_has_one_row_per_type_and_k(grid):
+    assert isinstance(grid, ModelSelection)
+    assert len(grid) == 9
+    assert [(row.covariance_type, row.n_components) for row in grid] == [
+        (t, K) for t in ("spherical", "diag", "full") for K in (1, 2, 3)
+    ]
+    assert all(row.converged and not row.failed for row in grid)
+
+
+def test_the_faithful_reference_values(grid, faithful):
+    # Old Faithful, full, K = 2: ln L = −1130.264, p = 11, BIC 2322.19 (mclust: −2322.19).
+    row = grid.row("full", 2)
+    assert row.log_likelihood == pytest.approx(-1130.2640, abs=1e-3)
+    assert row.n_parameters == 11
+    assert row.bic == pytest.approx(2322.19, abs=0.01)
+    assert row.aic == pytest.approx(2 * 1130.2640 + 22, abs=2e-3)
+    assert row.bic == pytest.approx(row.result.bic(faithful), rel=1e-12)
+    # K = 1 is the single Gaussian with the sample covariance (plus reg_covar).
+    assert grid.row("full", 1).log_likelihood == pytest.approx(-1289.7967, abs=1e-3)
+    # p: spherical K − 1 + KD + K, diag K − 1 + 2KD.
+    assert grid.row("spherical", 3).n_parameters == 2 + 6 + 3
+    assert grid.row("diag", 3).n_parameters == 2 + 12
+
+
+def test_best_sorted_and_table_agree(grid):
+    table = grid.table("bic")
+    assert table.shape == (3, 3)
+    assert table[1, 2] == grid.row("full", 2).bic
+    best = grid.best("bic")
+    assert best.bic == np.nanmin(table)
+    # Among spherical, diagonal and full models, Old Faithful's BIC prefers full with K = 2.
+    assert (best.covariance_type, best.n_components) == ("full", 2)
+    bics = [row.bic for row in grid.sorted("bic")]
+    assert bics == sorted(bics)
+    aics = [row.aic for row in grid.sorted("aic")]
+    assert aics == sorted(aics) and grid.best("aic").aic == aics[0]
+
+
+def test_to_text_is_a_table_like_mclusts(grid):
+    text = grid.to_text()
+    assert repr(grid) == text
+    lines = text.splitlines()
+    assert lines[0].startswith("BIC = −2 ln L + p ln N (lower is better), N = 272, D = 2")
+    assert lines[1].split() == ["K", "spherical", "diag", "full"]
+    assert lines[3].split()[0] == "2" and "2322.19*" in lines[3]
+    assert "* best: full, K = 2" in text
+    assert "AIC" in grid.to_text("aic")
+
+
+def test_a_fit_does_not_depend_on_the_rest_of_the_grid(grid, faithful):
+    alone = select_models(faithful, 2, "full", seed=0, **FIT)
+    assert len(alone) == 1
+    assert alone.row("full", 2).log_likelihood == grid.row("full", 2).log_likelihood
+
+
+def test_the_result_is_immutable(grid):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        grid.rows = ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        grid.rows[0].bic = 0.0
+    assert isinstance(grid.rows, tuple)
+
+
+def test_collapsed_fits_are_rows_with_a_reason(three_points):
+    result = select_models(three_points, [1, 2, 3], ["full"], reg_covar=0.0, n_init=2)
+    failed = [row for row in result if row.failed]
+    assert [row.n_components for row in failed] == [2, 3]
+    for row in failed:
+        assert "collapsed" in row.reason
+        assert np.isnan(row.bic) and np.isnan(row.log_likelihood) and row.result is None
+        assert not row.converged
+        assert row.n_parameters == mixlib.gmm.n_parameters(row.n_components, 2, "full")
+    assert result.best().n_components == 1
+    assert np.isnan(result.table()[1:, 0]).all()
+    text = result.to_text()
+    assert text.count("failed") >= 4  # two cells and two notes
+    assert result.sorted()[-2:] == tuple(failed)
+
+
+def test_every_fit_collapsing_leaves_no_best(three_points):
+    result = select_models(three_points, [2, 3], ["full"], reg_covar=0.0, n_init=1)
+    assert all(row.failed for row in result)
+    with pytest.raises(mixlib.SingularityError, match="collapsed"):
+        result.best()
+    assert "failed" in result.to_text()
+
+
+def test_unconverged_fits_are_flagged_and_warned_once(faithful):
+    with pytest.warns(mixlib.ConvergenceWarning) as record:
+        result = select_models(faithful, [1, 2, 3], ["diag", "full"], max_iter=2, n_init=1)
+    convergence = [w for w in record if issubclass(w.category, mixlib.ConvergenceWarning)]
+    assert len(convergence) == 1
+    unconverged = [row for row in result if not row.converged]
+    assert unconverged and all(row.n_iter == 2 for row in unconverged)
+    assert f"{len(unconverged)} of 6 fits" in str(convergence[0].message)
+    assert "!" in result.to_text()
+    assert all(row.converged for row in result if row.n_components == 1)  # one step is exact for K = 1
+
+
+def test_a_fits_other_warnings_are_recorded_and_passed_on(faithful, monkeypatch):
+    real_fit = selection.fit_gmm
+
+    def fit_and_warn(X, K, **options):
+        result = real_fit(X, K, **options)
+        if K == 2:
+            warnings.warn("this maximum is spurious", UserWarning)
+        return result
+
+    monkeypatch.setattr(selection, "fit_gmm", fit_and_warn)
+    with pytest.warns(UserWarning, match=r"covariance_type='full', K=2: this maximum is spurious"):
+        result = select_models(faithful, [1, 2], ["full"], n_init=1)
+    assert result.row("full", 2).warnings_raised == ("this maximum is spurious",)
+    assert result.row("full", 1).warnings_raised == ()
+    assert "? full, K = 2: this maximum is spurious" in result.to_text()
+    assert result.best().n_components == 2
+    assert result.best(skip_warned=True).n_components == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"n_components": []}, ValueError, "empty"),
+        ({"n_components": [0, 1]}, ValueError, "n_components"),
+        ({"n_components": 2.5}, TypeError, "n_components"),
+        ({"n_components": [1, 300]}, ValueError, "300"),
+        ({"covariance_types": ("full", "tide")}, ValueError, "tide"),
+        ({"covariance_types": ()}, ValueError, "empty"),
+        ({"prior": "mclust"}, TypeError, "prior"),
+        ({"prior": ConjugatePrior(0.01, [0.0, 0.0], 4.0, np.eye(2)), "covariance_types": ("diag",)}, ValueError, "not a matrix"),
+        ({"seed": -1}, TypeError, "seed"),
+        ({"n_init": 0}, ValueError, "n_init"),
+    ],
+)
+def test_bad_arguments_are_named(faithful, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        select_models(faithful, **({"n_components": [1], "covariance_types": ("full",)} | kwargs))
+
+
+def test_bad_lookups_are_named(grid):
+    with pytest.raises(KeyError, match="tied"):
+        grid.row("tied", 2)
+    with pytest.raises(ValueError, match="criterion"):
+        grid.best("icl")
+    with pytest.raises(ValueError, match="column"):
+        grid.table("icl")
