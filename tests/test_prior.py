@@ -205,6 +205,21 @@ def test_log_prior_scalar_scale_with_full_is_scale_times_identity(parameters):
     )
 
 
+def test_in_one_dimension_full_diag_and_spherical_are_one_model():
+    """For D = 1 the inverse Wishart IW(ν, Λ) is the inverse gamma IG(ν/2, Λ/2), and the three
+    denominators ν + N_k + D + 2, ν + N_k + 3 and ν + (N_k + 1)D + 2 coincide."""
+    X = np.random.default_rng(0).standard_normal((40, 1)) * 3 + 7
+    q = random_responsibilities(40, 3, seed=1)
+    full = ConjugatePrior(0.7, [6.0], 2.5, [[1.3]])
+    scalar = ConjugatePrior(0.7, [6.0], 2.5, 1.3)
+    reference = map_m_step(X, q, full, "full")
+    for covariance_type in ("diag", "spherical"):
+        step = map_m_step(X, q, scalar, covariance_type)
+        for a, b in zip(step, reference):
+            np.testing.assert_allclose(a, b, rtol=1e-13)
+        assert log_prior(scalar, *step[1:], covariance_type) == pytest.approx(log_prior(full, *reference[1:], "full"), rel=1e-13)
+
+
 def test_log_prior_checks_the_structure(parameters):
     means, covariances, _ = parameters
     with pytest.raises(ValueError, match="diagonal"):
