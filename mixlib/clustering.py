@@ -5,15 +5,21 @@ The distortion being minimised is
     J = Σ_n Σ_k r_nk ‖x_n − μ_k‖²,
 
 with r_nk ∈ {0, 1} and Σ_k r_nk = 1 (each point x_n is assigned to exactly one
-centre μ_k).  Minimising J over the r_nk with the μ_k fixed assigns each point to
-its nearest centre; minimising over the μ_k with the r_nk fixed puts each
-centre at the mean of its points.  Neither half-step can raise J, so the
-alternation stops after finitely many steps, at a local minimum.
+centre μ_k).  The code keeps the r_nk as a label vector: k(n) is the k with
+r_nk = 1, so J = Σ_n ‖x_n − μ_{k(n)}‖².  Minimising J over the labels with the
+μ_k fixed assigns each point to its nearest centre; minimising over the μ_k
+with the labels fixed puts each centre at the mean of its points.  Neither
+half-step can raise J, so the alternation stops after finitely many steps, at a
+local minimum.
+
+J does not depend on where the origin is, and neither does anything computed
+here: the data are centred on their mean before any distance is taken (as
+scikit-learn does), and centres are reported in the caller's coordinates.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +30,9 @@ from ._validation import (
     check_positive_int,
     frozen,
 )
+from .errors import ConvergenceWarning
+
+INITS = ("k-means++", "random")
 
 
 @dataclass(frozen=True)
@@ -31,24 +40,15 @@ class KMeansStep:
     """One entry of a k-means run's history.
 
     ``step`` is ``"init"`` (the starting centres, no assignment yet),
-    ``"assign"`` (the r_nk were just updated: the E-like half-step) or
+    ``"assign"`` (the labels were just updated: the E-like half-step) or
     ``"update"`` (the μ_k were just moved: the M-like half-step).
+    ``distortion`` is J at this entry's centres and labels (None for ``"init"``).
     """
 
     step: str
     centers: np.ndarray
     labels: np.ndarray | None
-    data: np.ndarray = field(repr=False, compare=False)
-
-    @cached_property
-    def distortion(self) -> float | None:
-        """J at this step's centres and labels (None before the first assignment).
-
-        Computed when first asked for, so that a long run on a large data set
-        does not pay for a trace nobody reads."""
-        if self.labels is None:
-            return None
-        return _distortion(self.data, self.centers, self.labels)
+    distortion: float | None = None
 
 
 @dataclass(frozen=True)
@@ -58,17 +58,27 @@ class KMeansResult:
     Attributes
     ----------
     centers : ndarray (K, D)
-        The centres μ_k, each the mean of the points assigned to it.
+        The centres μ_k.
     labels : ndarray (N,)
-        The index k of the centre each point is assigned to (r_nk = 1).
+        The index k(n) of the centre each point is assigned to (r_nk = 1).
     distortion : float
         J at the returned centres and labels.
     history : tuple of KMeansStep
-        The starting centres, then the state after every half-step.
+        The starting centres, then the state after every half-step; the last
+        entry is the returned state.  Empty if the run was asked not to keep it.
     n_iter : int
         The number of assignment-plus-update rounds performed.
     converged : bool
-        True if the assignments stopped changing before ``max_iter``.
+        True if the assignments stopped changing within ``max_iter`` rounds.
+    distortions : ndarray
+        J after every half-step (the trace that never rises), kept with or
+        without the history.
+
+    A converged run is a fixed point: each label is a nearest centre of its
+    point and each centre is the mean of its points.  A run stopped by
+    ``max_iter`` ends with one more assignment half-step, so that the labels
+    are the nearest centres of the returned centres (which are then not yet the
+    means of their points) and J is computed from both.
     """
 
     centers: np.ndarray
@@ -77,22 +87,30 @@ class KMeansResult:
     history: tuple
     n_iter: int
     converged: bool
-
-    @property
-    def distortions(self) -> np.ndarray:
-        """J after every half-step (the trace that never rises)."""
-        return np.array([s.distortion for s in self.history if s.distortion is not None])
+    distortions: np.ndarray
 
 
-def squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+def squared_distances(X, centers) -> np.ndarray:
     """‖x_n − μ_k‖² for every n and k, as an (N, K) array.
 
-    Expanded as ‖x_n‖² − 2 x_nᵀμ_k + ‖μ_k‖² so that the work is one matrix
-    product rather than an (N, K, D) array of differences.
+    Expanded about m, the mean of the centres, as
+    ‖x_n − m‖² − 2 (x_n − m)ᵀ(μ_k − m) + ‖μ_k − m‖², so that the work is one
+    matrix product rather than an (N, K, D) array of differences.  Taking the
+    expansion about a point among the centres, not about the origin, keeps the
+    cancellation between the three terms at the scale of the distances
+    themselves, wherever the data sit.
     """
+    X = check_data(X)
+    centers = _as_centers(centers, X.shape[1], "centers")
+    m = centers.mean(axis=0)
+    return _squared_distances(X - m, centers - m)
+
+
+def _squared_distances(X, centers):
+    """The expansion of :func:`squared_distances` for data already centred near the centres."""
     d2 = X @ (-2.0 * centers.T)
     d2 += np.einsum("nd,nd->n", X, X)[:, None]
-    d2 += np.einsum("kd,kd->k", centers, centers)[None, :]
+    d2 += np.einsum("kd,kd->k", centers, centers)
     np.maximum(d2, 0.0, out=d2)  # rounding can make a tiny distance negative
     return d2
 
@@ -100,7 +118,10 @@ def squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
 def distortion(X, centers, labels) -> float:
     """The k-means objective J = Σ_n ‖x_n − μ_{k(n)}‖², where k(n) is x_n's label."""
     X = check_data(X)
-    return _distortion(X, np.asarray(centers, dtype=float), np.asarray(labels))
+    centers = _as_centers(centers, X.shape[1], "centers")
+    labels = _as_labels(labels, X.shape[0], centers.shape[0])
+    m = X.mean(axis=0)
+    return _distortion(X - m, centers - m, labels)
 
 
 def _distortion(X, centers, labels) -> float:
@@ -108,38 +129,50 @@ def _distortion(X, centers, labels) -> float:
 
 
 def kmeans_plusplus(X, n_clusters: int, *, seed=None) -> np.ndarray:
-    """Choose starting centres by k-means++ (Arthur and Vassilvitskii, 2007).
+    """Choose starting centres by greedy k-means++ (Arthur and Vassilvitskii, 2007).
 
-    The first centre is a data point chosen uniformly; each further centre is
-    a data point chosen with probability proportional to its squared distance
-    to the nearest centre chosen so far.
+    The first centre is a data point chosen uniformly.  For each further centre,
+    2 + ⌊ln K⌋ candidate points are drawn, each with probability proportional to
+    its squared distance to the nearest centre chosen so far, and the candidate
+    that lowers the potential Σ_n min_k ‖x_n − μ_k‖² the most is kept (the
+    greedy variant scikit-learn uses: one draw per centre too often puts two
+    centres in one cluster).  Returns the chosen rows of X, in order.
     """
     X = check_data(X)
     K = check_positive_int(n_clusters, "n_clusters")
     check_enough_samples(X, K, "n_clusters")
     rng = as_generator(seed)
+    return X[_kmeans_plusplus_indices(X - X.mean(axis=0), K, rng)]
+
+
+def _kmeans_plusplus_indices(X, K, rng):
     N = X.shape[0]
-    centers = np.empty((K, X.shape[1]))
-    centers[0] = X[rng.integers(N)]
-    closest = squared_distances(X, centers[:1])[:, 0]
-    for k in range(1, K):
-        total = closest.sum()
-        if total > 0:
-            index = rng.choice(N, p=closest / total)
-        else:  # every point already sits on a centre: any choice is as good
-            index = rng.integers(N)
-        centers[k] = X[index]
-        np.minimum(closest, squared_distances(X, centers[k : k + 1])[:, 0], out=closest)
-    return centers
+    n_candidates = 2 + int(np.log(K))
+    chosen = [int(rng.integers(N))]
+    closest = _squared_distances(X, X[chosen])[:, 0]
+    for _ in range(1, K):
+        cumulative = np.cumsum(closest)
+        if cumulative[-1] > 0:
+            draws = rng.uniform(size=n_candidates) * cumulative[-1]
+            # side="right" never lands on a point of zero weight; the clip guards the rounding of u·total.
+            candidates = np.minimum(np.searchsorted(cumulative, draws, side="right"), N - 1)
+        else:  # every point already sits on a centre: any other point is as good
+            candidates = rng.choice(np.setdiff1d(np.arange(N), chosen), size=1)
+        potentials = np.minimum(closest[:, None], _squared_distances(X, X[candidates]))
+        best = int(np.argmin(potentials.sum(axis=0)))
+        chosen.append(int(candidates[best]))
+        closest = potentials[:, best]
+    return np.array(chosen)
 
 
-def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=None) -> KMeansResult:
+def kmeans(X, n_clusters: int, *, init="k-means++", n_init: int = 1, max_iter: int = 300,
+           keep_history: bool = True, seed=None) -> KMeansResult:
     """Cluster X into K groups by Lloyd's algorithm, minimising the distortion J.
 
     Alternates the two half-steps until the assignments stop changing:
 
-    1. assignment: r_nk = 1 if k = argmin_j ‖x_n − μ_j‖², else 0;
-    2. update:     μ_k = Σ_n r_nk x_n / Σ_n r_nk.
+    1. assignment: k(n) = argmin_k ‖x_n − μ_k‖² (the first such k on a tie);
+    2. update:     μ_k = Σ_{n : k(n) = k} x_n / N_k, with N_k the number of such n.
 
     Parameters
     ----------
@@ -150,8 +183,19 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
         "k-means++" spreads the starting centres out (see
         :func:`kmeans_plusplus`); "random" picks K distinct data points;
         an array gives the starting centres explicitly.
+    n_init : int
+        The number of runs from different random starts; the one with the
+        lowest J is returned.  The starts are drawn one after another from the
+        one generator made from ``seed``.  Must be 1 for explicit centres.
     max_iter : int
-        The largest number of assignment-plus-update rounds.
+        The largest number of assignment-plus-update rounds.  A run that
+        reaches it with the assignments still changing warns with a
+        :class:`mixlib.ConvergenceWarning`.
+    keep_history : bool
+        Keep the centres and labels of every half-step in ``history`` (the
+        book's explorers replay them).  With False, only the trace of J is
+        kept, which matters for large N: the history holds a copy of the
+        labels per half-step.
     seed : None, int or numpy Generator
         Randomness for the initialisation.
 
@@ -162,100 +206,195 @@ def kmeans(X, n_clusters: int, *, init="k-means++", max_iter: int = 300, seed=No
     farthest from its own centre (the point contributing most to J) and
     assign that point to k.  This never raises J, and several empty clusters
     take the farthest points in turn.
+
+    Repeated points.  With fewer distinct points than K, some centres must
+    coincide; the empty-cluster rule then gives each of them a copy of a
+    repeated point, the run stops as soon as that assignment repeats, and a
+    ``UserWarning`` says how many distinct clusters were found.
     """
     X = check_data(X)
     K = check_positive_int(n_clusters, "n_clusters")
     check_enough_samples(X, K, "n_clusters")
+    n_init = check_positive_int(n_init, "n_init")
     max_iter = check_positive_int(max_iter, "max_iter")
+    if not isinstance(keep_history, (bool, np.bool_)):
+        raise TypeError(f"keep_history must be True or False, got {keep_history!r}.")
     rng = as_generator(seed)
-    centers = _initial_centers(X, K, init, rng)
+    origin = X.mean(axis=0)
+    X = X - origin  # every distance from here on is taken on centred data
+    given = _initial_centers(X, K, init, n_init, origin)
 
-    history = [KMeansStep("init", frozen(centers.copy()), None, X)]
+    best = None
+    for _ in range(n_init):
+        start = _random_start(X, K, init, rng) if given is None else given
+        run = _lloyd(X, start, max_iter, bool(keep_history), origin)
+        if best is None or run[0].distortion < best[0].distortion:
+            best = run
+    result, clusters_found = best
+    if not result.converged:
+        warnings.warn(
+            f"kmeans stopped at max_iter={max_iter} with the assignments still changing; the labels "
+            f"are the nearest centres of the returned centres, which are not yet the means of their "
+            f"points. Raise max_iter.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    elif clusters_found < K:
+        distinct = len(np.unique(X, axis=0))
+        reason = (f"X has only {distinct} distinct points, so some centres coincide and each holds "
+                  f"copies of a repeated point; use n_clusters <= {distinct}" if distinct < K else
+                  "some centres coincide")
+        warnings.warn(
+            f"kmeans found {clusters_found} distinct clusters, fewer than n_clusters={K}: {reason}.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return result
+
+
+def _lloyd(X, centers, max_iter, keep_history, origin):
+    """One run of Lloyd's algorithm on centred X from the given (centred) centres.
+
+    Returns the result (centres in the caller's coordinates) and the number of
+    centres that are the nearest centre of some point."""
+    K = centers.shape[0]
     label_type = np.min_scalar_type(K - 1)  # the history keeps a copy of the labels per half-step
-    r = None
-    converged = False
+    history, trace = [], []
+
+    def record(step, centers, labels):
+        J = None if labels is None else _distortion(X, centers, labels)
+        if J is not None:
+            trace.append(J)
+        if keep_history:
+            kept = None if labels is None else frozen(labels.astype(label_type))
+            history.append(KMeansStep(step, frozen(centers + origin), kept, J))
+
+    record("init", centers, None)
+    labels = earlier = None
     n_iter = 0
-    # ‖x_n − μ_k‖² = ‖x_n‖² − 2 μ_kᵀx_n + ‖μ_k‖².  The first term is the same for
-    # every k, so the nearest centre minimises the other two: one matrix product of
-    # the rows (−2μ_k, ‖μ_k‖²) with the columns (x_n, 1).
-    points_and_one = np.vstack([X.T, np.ones(X.shape[0])])
-    for _ in range(max_iter):
-        centre_terms = np.column_stack([-2.0 * centers, np.einsum("kd,kd->k", centers, centers)])
-        new_r = _assign(centre_terms @ points_and_one)
-        if r is not None and np.array_equal(new_r, r):
-            converged = True
+    converged = False
+    while not converged:
+        nearest = np.argmin(_squared_distances(X, centers), axis=1)
+        assigned = _fill_empty_clusters(X, nearest, centers)
+        # Coinciding centres (repeated points) can pass a point back and forth between them
+        # at equal J, so an amended assignment also counts as stable if it repeats the one before.
+        converged = labels is not None and (
+            np.array_equal(assigned, labels)
+            or (assigned is not nearest and earlier is not None and np.array_equal(assigned, earlier))
+        )
+        if converged or n_iter == max_iter:
             break
-        r = new_r
-        history.append(KMeansStep("assign", frozen(centers.copy()), frozen(_labels(r, label_type)), X))
-        centers, r = _update_centers(X, r, centers, points_and_one)
+        record("assign", centers, nearest)
+        labels, earlier = assigned, labels
+        centers = _means(X, labels, K)
         n_iter += 1
-        history.append(KMeansStep("update", frozen(centers.copy()), frozen(_labels(r, label_type)), X))
-    labels = _labels(r, np.intp)
-    return KMeansResult(
-        centers=frozen(centers),
+        record("update", centers, labels)
+    if not converged:  # so that the labels belong to the returned centres
+        labels = nearest
+        record("assign", centers, labels)
+    clusters_found = int(np.count_nonzero(np.bincount(nearest, minlength=K)))
+    result = KMeansResult(
+        centers=frozen(centers + origin),
         labels=frozen(labels),
         distortion=_distortion(X, centers, labels),
         history=tuple(history),
         n_iter=n_iter,
         converged=converged,
+        distortions=frozen(np.array(trace)),
     )
+    return result, clusters_found
 
 
-def _assign(scores):
-    """The assignment half-step: r_nk as a K × N boolean matrix, r_nk = 1 for the
-    centre k with the smallest score for point n (the first such k on a tie)."""
-    r = scores == scores.min(axis=0)
-    if np.count_nonzero(r) != r.shape[1]:  # a point exactly as near to two centres
-        tied = np.flatnonzero(r.sum(axis=0) > 1)
-        r[:, tied] = False
-        r[np.argmin(scores[:, tied], axis=0), tied] = True
-    return r
+def _means(X, labels, K):
+    """The update half-step μ_k = Σ_{n : k(n) = k} x_n / N_k (every N_k > 0 here)."""
+    counts = np.bincount(labels, minlength=K)
+    sums = np.column_stack([np.bincount(labels, weights=column, minlength=K) for column in X.T])
+    return sums / counts[:, None]
 
 
-def _labels(r, dtype):
-    """k(n), the k with r_nk = 1, for every point: the one non-zero term of Σ_k k r_nk."""
-    return np.einsum("k,kn->n", np.arange(r.shape[0], dtype=dtype), r.view(np.uint8), dtype=dtype)
-
-
-def _update_centers(X, r, centers, points_and_one):
-    """The update half-step μ_k = Σ_n r_nk x_n / Σ_n r_nk, with the empty-cluster rule
-    of :func:`kmeans`.  Returns the centres and the (possibly amended) r.
-
-    One matrix product gives both sums: r times the columns (x_n, 1) is
-    (Σ_n r_nk x_n, Σ_n r_nk)."""
+def _fill_empty_clusters(X, labels, centers):
+    """The empty-cluster rule of :func:`kmeans`: each centre that no point chose takes
+    the point farthest from its own centre, never the last point of a cluster.
+    Returns ``labels`` itself when no cluster is empty, else an amended copy."""
     K = centers.shape[0]
-    totals = r.astype(float) @ points_and_one.T
-    if np.any(totals[:, -1] == 0):
-        labels = _labels(r, np.intp)
-        own = np.sum((X - centers[labels]) ** 2, axis=1)
-        for k in np.flatnonzero(totals[:, -1] == 0):
-            # Take the point that is served worst; never strip a cluster of its last point.
-            counts_now = np.bincount(labels, minlength=K)
-            candidates = np.argsort(own)[::-1]
-            n = next(n for n in candidates if counts_now[labels[n]] > 1)
-            labels[n] = k
-            own[n] = 0.0
-        r = labels == np.arange(K)[:, None]
-        totals = r.astype(float) @ points_and_one.T
-    return totals[:, :-1] / totals[:, -1:], r
+    counts = np.bincount(labels, minlength=K)
+    empty = np.flatnonzero(counts == 0)
+    if len(empty) == 0:
+        return labels
+    labels = labels.copy()
+    own = np.sum((X - centers[labels]) ** 2, axis=1)
+    worst_served_first = iter(np.argsort(-own, kind="stable"))
+    for k in empty:
+        n = next(n for n in worst_served_first if counts[labels[n]] > 1)
+        counts[labels[n]] -= 1
+        counts[k] += 1
+        labels[n] = k
+    return labels
 
 
-def _initial_centers(X, K, init, seed):
+def _initial_centers(X, K, init, n_init, origin):
+    """Explicit starting centres, centred like X; None for a random init."""
     if isinstance(init, str):
-        if init == "k-means++":
-            return kmeans_plusplus(X, K, seed=seed)
-        if init == "random":
-            rng = as_generator(seed)
-            return X[rng.choice(X.shape[0], size=K, replace=False)].copy()
-        raise ValueError(f"init must be 'k-means++', 'random' or an array of K centres, got {init!r}.")
-    try:
-        centers = np.array(init, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"init must be 'k-means++', 'random' or an array of K centres, got {init!r}.") from None
-    if centers.shape != (K, X.shape[1]):
+        if init not in INITS:
+            raise ValueError(f"init must be 'k-means++', 'random' or an array of K centres, got {init!r}.")
+        return None
+    centers = _as_centers(init, X.shape[1], "init centres", K=K)
+    if n_init > 1:
         raise ValueError(
-            f"init centres must have shape (n_clusters, D) = ({K}, {X.shape[1]}), but have shape {centers.shape}."
+            f"n_init={n_init} restarts would all begin at the same explicit init centres; "
+            f"pass n_init=1, or init='k-means++' to restart from different centres."
         )
+    return centers - origin
+
+
+def _random_start(X, K, init, rng):
+    if init == "k-means++":
+        return X[_kmeans_plusplus_indices(X, K, rng)]
+    return X[rng.choice(X.shape[0], size=K, replace=False)]
+
+
+def _as_centers(value, D, name, K=None):
+    """``value`` as a finite real (K, D) float array, or an error naming ``name``."""
+    shape = f"(n_clusters, D) = ({K}, {D})" if K is not None else f"(K, D) with D = {D} (the columns of X)"
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{_kind(name)} must be an array of shape {shape}, got {value!r}.")
+    try:
+        centers = np.asarray(value)
+    except Exception:  # ragged lists and the like
+        raise TypeError(f"{_kind(name)} must be an array of shape {shape}, got {value!r}.") from None
+    if centers.dtype == object or not (np.issubdtype(centers.dtype, np.number) or centers.dtype == bool):
+        raise TypeError(f"{_kind(name)} must be a numeric array of shape {shape}, got dtype {centers.dtype}.")
+    if np.issubdtype(centers.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real-valued, but they are complex; pass np.real({_kind(name)}) "
+                        f"if the imaginary parts are zero.")
+    if centers.ndim != 2 or centers.shape[1] != D or (K is not None and centers.shape[0] != K):
+        raise ValueError(f"{name} must have shape {shape}, but have shape {centers.shape}.")
+    centers = centers.astype(float)
     if not np.all(np.isfinite(centers)):
-        raise ValueError("init centres contain NaN or inf.")
+        raise ValueError(f"{name} contain NaN or inf; every centre must be finite.")
     return centers
+
+
+def _kind(name):
+    """The argument's name for an error message: 'init centres' is the argument init."""
+    return name.split()[0]
+
+
+def _as_labels(labels, N, K):
+    labels = np.asarray(labels)
+    if labels.shape != (N,):
+        raise ValueError(f"labels must have shape (N,) = ({N},), one per row of X, but have shape {labels.shape}.")
+    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(
+            f"labels must be integers (the index of each point's centre), but their dtype is {labels.dtype}; "
+            f"use labels.astype(int) if they hold whole numbers."
+        )
+    if labels.min() < 0 or labels.max() >= K:
+        raise ValueError(
+            f"labels must be integers in 0, …, K − 1 = {K - 1} (one per row of centers), but they range "
+            f"from {labels.min()} to {labels.max()}."
+        )
+    return labels.astype(np.intp, copy=False)
+
+
+__all__ = ["KMeansResult", "KMeansStep", "distortion", "kmeans", "kmeans_plusplus", "squared_distances"]

@@ -73,14 +73,18 @@ def test_converged_result_is_a_fixed_point(blobs):
 def test_not_converged_when_max_iter_is_too_small(faithful_std):
     full = mixlib.kmeans(faithful_std, 4, init=faithful_std[:4])
     assert full.converged and full.n_iter >= 3
-    short = mixlib.kmeans(faithful_std, 4, init=faithful_std[:4], max_iter=2)
+    with pytest.warns(mixlib.ConvergenceWarning, match="max_iter=2"):
+        short = mixlib.kmeans(faithful_std, 4, init=faithful_std[:4], max_iter=2)
     assert not short.converged
     assert short.n_iter == 2
-    assert len(short.history) == 5
-    # The first two rounds are the same as those of the full run.
-    for a, b in zip(short.history, full.history[:5]):
+    # Two rounds, then the assignment half-step of the returned centres.
+    assert len(short.history) == 6 and short.history[-1].step == "assign"
+    # That is the same as the full run's first six half-steps.
+    for a, b in zip(short.history, full.history[:6]):
         assert a.step == b.step
         np.testing.assert_array_equal(a.centers, b.centers)
+        if a.labels is not None:
+            np.testing.assert_array_equal(a.labels, b.labels)
 
 
 def test_distortion_equals_J_by_hand(faithful_std):
@@ -205,7 +209,8 @@ def test_kmeans_is_reproducible_with_a_seed(faithful_std, init):
 
 def test_random_init_picks_distinct_data_points(faithful_std):
     for seed in range(5):
-        start = mixlib.kmeans(faithful_std, 5, init="random", seed=seed, max_iter=1).history[0].centers
+        with pytest.warns(mixlib.ConvergenceWarning):
+            start = mixlib.kmeans(faithful_std, 5, init="random", seed=seed, max_iter=1).history[0].centers
         assert len(np.unique(start, axis=0)) == 5
         for c in start:
             assert np.any(np.all(faithful_std == c, axis=1))
