@@ -1,12 +1,18 @@
-"""Tests for mixlib.widgets: frames, drawings and callbacks, without a browser.
+"""Tests for the explorers: frames (mixlib.frames), drawings (mixlib.drawing),
+the static player (mixlib.player) and the live widgets' callbacks (mixlib.widgets),
+without a browser.
 
 The callbacks are driven from Python, as a kernel would after a user moves a
-control; the static page's behaviour rests on the structure checked at the end
-(jslinks, one pre-rendered PNG per frame, the note about kernel controls).
+control; the live widget's stepping rests on the structure checked at the end
+(jslinks, one pre-rendered SVG per frame), the static page's on the player's
+HTML (tests/browser drives it in Chromium).
 """
+import gzip
 import io
+import json
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib
@@ -25,10 +31,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import mixlib  # noqa: E402
-from mixlib import em, gmm, plotting, widgets  # noqa: E402
+from mixlib import drawing, em, frames, gmm, player, plotting, widgets  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FRAME_PIXELS = (round(widgets.FIGSIZE[0] * widgets.DPI), round(widgets.FIGSIZE[1] * widgets.DPI))
+FRAME_PIXELS = (round(drawing.FIGSIZE[0] * drawing.DPI), round(drawing.FIGSIZE[1] * drawing.DPI))
+BLANK = widgets._blank_svg()
 # Bishop's Fig 9.8 kind of start: two round components on the wrong diagonal.
 POOR_START = (np.array([0.5, 0.5]), np.array([[-1.5, 1.0], [1.5, -1.0]]), np.array([0.5 * np.eye(2)] * 2))
 
@@ -58,7 +65,7 @@ def kl_setup(X):
 
 
 def axes_pair():
-    figure = Figure(figsize=widgets.FIGSIZE)
+    figure = Figure(figsize=drawing.FIGSIZE)
     FigureCanvasAgg(figure)
     return figure.subplots(1, 2)
 
@@ -70,7 +77,8 @@ def png_size(data):
 
 
 def is_rendered(image, explorer):
-    return png_size(image.value) == FRAME_PIXELS and bytes(image.value) != explorer._renderer.blank
+    data = bytes(image.value)
+    return image.format == "svg+xml" and b"<svg" in data and b"<path" in data and data != BLANK
 
 
 def has_link(explorer, source, target):
@@ -96,10 +104,13 @@ def all_images(explorer):
 
 
 def test_mixlib_imports_without_ipywidgets():
-    code = "import sys, mixlib, mixlib.plotting, mixlib.style; assert 'ipywidgets' not in sys.modules"
+    code = "import sys, mixlib, mixlib.plotting, mixlib.style, mixlib.drawing, mixlib.player; assert 'ipywidgets' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    # What a static page or a test of frames needs imports neither widgets nor matplotlib.
+    code = "import sys, mixlib.frames; assert not {'ipywidgets', 'matplotlib'} & set(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True)
     package = Path(mixlib.__file__).parent
-    importers = [p.name for p in package.rglob("*.py") if "ipywidgets" in p.read_text(encoding="utf-8")]
+    importers = [p.name for p in package.rglob("*.py") if "import ipywidgets" in p.read_text(encoding="utf-8")]
     assert importers == ["widgets.py"]
 
 
@@ -109,9 +120,9 @@ def test_mixlib_imports_without_ipywidgets():
 
 def test_em_frames_hold_responsibilities_at_each_iteration(X):
     result = mixlib.fit_gmm(X, 2, init=POOR_START, max_iter=5, tol=0)
-    frames = widgets.em_frames(X, result)
-    assert [f.step.iteration for f in frames] == list(range(6))
-    for frame in frames:
+    em_frames = frames.em_frames(X, result)
+    assert [f.step.iteration for f in em_frames] == list(range(6))
+    for frame in em_frames:
         np.testing.assert_allclose(frame.responsibilities, gmm.responsibilities(
             X, frame.step.weights, frame.step.means, frame.step.covariances))
 
@@ -119,7 +130,7 @@ def test_em_frames_hold_responsibilities_at_each_iteration(X):
 def test_draw_em_frame_puts_ellipses_on_the_means_and_traces_up_to_the_iteration(X):
     result = mixlib.fit_gmm(X, 2, init=POOR_START, max_iter=6, tol=0)
     for step in (result.history[0], result.history[3], result.history[-1]):
-        art = widgets.draw_em_frame(axes_pair(), X, step, result.log_likelihoods)
+        art = drawing.draw_em_frame(axes_pair(), X, step, result.log_likelihoods)
         assert len(art["ellipses"]) == 2
         np.testing.assert_allclose(ellipse_centres(art), step.means)
         np.testing.assert_allclose(art["means"].get_offsets(), step.means)
@@ -133,7 +144,7 @@ def test_draw_em_frame_colours_points_by_responsibilities(X):
     result = mixlib.fit_gmm(X, 2, init=POOR_START, max_iter=10, tol=0)
     colours = []
     for step in (result.history[0], result.history[-1]):
-        art = widgets.draw_em_frame(axes_pair(), X, step, result.log_likelihoods)
+        art = drawing.draw_em_frame(axes_pair(), X, step, result.log_likelihoods)
         gamma = gmm.responsibilities(X, step.weights, step.means, step.covariances)
         expected = np.clip(gamma @ plotting.component_colors(2), 0, 1)
         np.testing.assert_allclose(art["points"].get_facecolors()[:, :3], expected, atol=1e-12)
@@ -144,15 +155,15 @@ def test_draw_em_frame_colours_points_by_responsibilities(X):
 def test_draw_em_frame_rejects_a_trace_shorter_than_the_iteration(X):
     result = mixlib.fit_gmm(X, 2, init=POOR_START, max_iter=4, tol=0)
     with pytest.raises(ValueError, match="log_likelihoods"):
-        widgets.draw_em_frame(axes_pair(), X, result.history[4], result.log_likelihoods[:3])
+        drawing.draw_em_frame(axes_pair(), X, result.history[4], result.log_likelihoods[:3])
 
 
 def test_draw_kmeans_frame_trace_grows_with_the_half_step(X):
     result = mixlib.kmeans(X, 2, init=np.array([[-1.5, 1.0], [1.5, -1.0]]))
-    frames = widgets.kmeans_frames(result)
-    assert len(frames) == len(result.history) >= 5
-    for t, frame in enumerate(frames):
-        art = widgets.draw_kmeans_frame(axes_pair(), X, frame)
+    km_frames = frames.kmeans_frames(result)
+    assert len(km_frames) == len(result.history) >= 5
+    for t, frame in enumerate(km_frames):
+        art = drawing.draw_kmeans_frame(axes_pair(), X, frame)
         assert len(art["trace"].get_xdata()) == t
         np.testing.assert_allclose(art["trace"].get_ydata(), result.distortions[:t])
         np.testing.assert_allclose(art["centers"].get_offsets(), frame.step.centers)
@@ -204,7 +215,7 @@ def test_em_changing_k_refits_and_renders_only_the_frame_on_show(X):
     np.testing.assert_allclose(ellipse_centres(art), ex.result.history[current].means)
     assert is_rendered(ex.images[current], ex)
     stale = [i for i in range(n) if i != current]
-    assert stale and all(bytes(ex.images[i].value) == ex._renderer.blank for i in stale)
+    assert stale and all(bytes(ex.images[i].value) == BLANK for i in stale)
     # A stale frame is rendered when the slider reaches it.
     ex.slider.value = stale[-1]
     assert is_rendered(ex.images[stale[-1]], ex)
@@ -302,7 +313,7 @@ def test_singularity_reg_covar_uses_variance_sigma2_plus_reg_and_levels_off(sing
     assert np.all(np.abs(np.diff(flat)[-5:]) < 1e-6)
     assert flat.max() < climbing[-1] - 10
     effective = np.sqrt(singularity_2d.sigmas ** 2 + reg)
-    same = widgets.singularity_frames(X, effective, point_index=singularity_2d.point_index)
+    same = frames.singularity_frames(X, effective, point_index=singularity_2d.point_index)
     np.testing.assert_allclose(flat, [f.log_likelihood for f in same], rtol=1e-12)
 
 
@@ -390,15 +401,15 @@ def test_kl_bars_stack_free_energy_and_kl(kl_setup):
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), K=st.integers(1, 3), t=st.floats(0.0, 1.0))
-def test_kl_decomposition_for_random_parameters(seed, K, t):
+@given(seed=st.integers(0, 10_000), K=st.integers(1, 3), s=st.floats(0.0, 1.0))
+def test_kl_decomposition_for_random_parameters(seed, K, s):
     # Overlapping blobs: far apart, γ(z_nk) underflows to 0 and KL(q ‖ γ) is +inf (see mixlib.em).
     X, _, (weights, means, covariances) = mixlib.random_blobs(60, K, spread=2.0, seed=seed)
-    frames = widgets.kl_frames(X, weights, means + 0.5, covariances * 1.5, ts=[t])
-    for frame in frames:
+    kl = frames.kl_frames(X, weights, means + 0.5, covariances * 1.5, s_values=[s])
+    for frame in kl:
         assert frame.free_energy + frame.kl == pytest.approx(frame.log_likelihood, rel=1e-10, abs=1e-9)
         assert frame.kl >= -1e-9
-    assert frames[-1].log_likelihood >= frames[-2].log_likelihood - 1e-9  # the M step never lowers ln p
+    assert kl[-1].log_likelihood >= kl[-2].log_likelihood - 1e-9  # the M step never lowers ln p
 
 
 # ---------------------------------------------------------------------------
@@ -413,10 +424,10 @@ def test_stepping_explorers_static_structure(make, X):
     assert has_link(ex, (ex.slider, "value"), (ex.stack, "selected_index"))
     assert isinstance(ex.stack, ipw.Stack) and ex.stack.selected_index == ex.slider.value == 0
     assert len(ex.stack.children) == len(ex.frames) == len(ex.result.history) == ex.slider.max + 1
-    assert all(isinstance(child, ipw.Image) and child.format == "png" for child in ex.stack.children)
+    assert all(isinstance(child, ipw.Image) and child.format == "svg+xml" for child in ex.stack.children)
     assert all(is_rendered(image, ex) for image in ex.images)
     notes = [w for w in ex.kernel_box.children if isinstance(w, ipw.HTML) and "Binder" in w.value]
-    assert len(notes) == 1 and "not on this static page" in notes[0].value
+    assert len(notes) == 1
     assert set(ex.controls.values()) <= {w for row in ex.kernel_box.children for w in getattr(row, "children", ())}
     assert ex.kernel_box in ex.widget.children and ex.stack in ex.widget.children
     bundle = ex._repr_mimebundle_()
@@ -453,7 +464,128 @@ def test_explorers_print_nothing_leave_no_pyplot_figures_and_stay_small(X, capsy
         widgets.singularity_explorer(X[:, 0]),
         widgets.kl_explorer(X, *theta),
     ]
+    pages = [ex.static_html() for ex in explorers]
     assert plt.get_fignums() == figures
     assert capsys.readouterr() == ("", "")
-    for ex in explorers:
-        assert sum(len(bytes(image.value)) for image in all_images(ex)) < 1.2e6
+    # A page with an explorer stays within 2 MB as a web host sends it (gzip), theme included.
+    for page in pages:
+        assert len(gzip.compress(page.encode())) < 0.45e6
+
+
+# ---------------------------------------------------------------------------
+# The static player
+
+
+class _PlayerParts(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.data, self._in_data = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        self._in_data = tag == "script" and attrs.get("class") == "mixlib-player-data"
+
+    def handle_data(self, data):
+        if self._in_data:
+            self.data = json.loads(data.replace("<\\/", "</"))
+            self._in_data = False
+
+
+def player_parts(page):
+    parser = _PlayerParts()
+    parser.feed(page)
+    return parser
+
+
+@pytest.mark.parametrize("make", ["kmeans", "em", "singularity", "kl"])
+def test_static_player_has_named_controls_alt_text_and_no_kernel_controls(make, X, kl_setup, singularity_2d):
+    ex = {"kmeans": lambda: widgets.kmeans_stepper(X),
+          "em": lambda: widgets.em_explorer(X, init=POOR_START, max_iter=6),
+          "singularity": lambda: singularity_2d,
+          "kl": lambda: kl_setup[1]}[make]()
+    parts = player_parts(ex.static_html())
+    buttons = [a for tag, a in parts.tags if tag == "button"]
+    assert [b["class"] for b in buttons] == ["mixlib-player-play", "mixlib-player-prev", "mixlib-player-next"]
+    (slider,) = [a for tag, a in parts.tags if tag == "input" and a.get("type") == "range"]
+    labels = [a for tag, a in parts.tags if tag == "label" and a.get("for") == slider["id"]]
+    assert len(labels) == 1
+    n = ex._n_frames()
+    assert slider["max"] == str(n - 1) and slider["aria-valuetext"] == f"{ex.step_name} 0 of {n - 1}"
+    variants = parts.data["variants"]
+    assert all(len(v["frames"]) == n for v in variants)
+    alts = [f["alt"] for v in variants for f in v["frames"]]
+    assert len(set(alts)) == len(alts) and all(str(n - 1) in alt for alt in alts)
+    # "#" would start a URL's fragment and cut the picture short.
+    assert all(f["src"].startswith("data:image/svg+xml,<svg") and "#" not in f["src"]
+               for v in variants for f in v["frames"])
+    (img,) = [a for tag, a in parts.tags if tag == "img"]
+    assert img["alt"] == variants[0]["frames"][0]["alt"]
+    # The controls appear only once the script runs; the kernel's controls never.
+    (controls,) = [a for tag, a in parts.tags if a.get("class") == "mixlib-player-controls"]
+    assert "hidden" in controls
+    assert not [a for tag, a in parts.tags if tag in ("select", "textarea") or a.get("type") in ("number", "text")]
+    radios = [a for tag, a in parts.tags if a.get("type") == "radio"]
+    assert len(radios) == (2 if make == "singularity" else 0)
+    (status,) = [a for tag, a in parts.tags if a.get("class") == "mixlib-player-status"]
+    assert status["aria-live"] == "polite"
+
+
+def test_em_static_player_frames_show_each_iteration(X):
+    ex = widgets.em_explorer(X, init=POOR_START, max_iter=6)
+    frames_ = player_parts(ex.static_html()).data["variants"][0]["frames"]
+    lls = ex.result.log_likelihoods
+    for i, frame in enumerate(frames_):
+        assert frame["alt"].startswith(f"Iteration {i} of {len(lls) - 1}:")
+        assert f"{lls[i]:.2f}" in frame["alt"]
+    assert len({f["src"] for f in frames_}) == len(frames_)
+
+
+def test_static_mode_makes_no_widget(X, monkeypatch):
+    monkeypatch.setenv(player.STATIC_ENV, "1")
+    ex = widgets.em_explorer(X, init=POOR_START, max_iter=4)
+    bundle = ex._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}
+    assert "_widgets_built" not in ex.__dict__
+    monkeypatch.delenv(player.STATIC_ENV)
+    bundle = ex._repr_mimebundle_()
+    assert {"application/vnd.jupyter.widget-view+json", "text/html"} <= set(bundle)
+
+
+def test_player_rejects_variants_of_different_lengths():
+    frame = player.PlayerFrame(b"<svg></svg>", "image/svg+xml", "a frame")
+    with pytest.raises(ValueError, match="same number of frames"):
+        player.player_html([("a", [frame]), ("b", [frame, frame])], title="t", step="step")
+
+
+def test_player_data_cannot_close_its_script():
+    frame = player.PlayerFrame(b"<svg><text></script></text></svg>", "image/svg+xml", "</script> alt")
+    page = player.player_html([("", [frame])], title="t", step="step")
+    data = page.split('class="mixlib-player-data">', 1)[1]
+    assert data.index("</script>") > data.index("alt")  # the first </script> is the element's own end
+
+
+# ---------------------------------------------------------------------------
+# ρ (reg_covar) and the MAP prior
+
+
+def test_reg_covar_control_says_it_is_a_heuristic(X):
+    ex = widgets.em_explorer(X)
+    assert ex.controls["reg_covar"].description == widgets.REG_COVAR_LABEL
+    assert "heuristic" in widgets.REG_COVAR_LABEL and "can lower ln p" in widgets.REG_COVAR_LABEL
+
+
+def test_em_explorer_names_the_iterations_where_ln_p_fell_and_the_prior_keeps_monotone(X):
+    ex = widgets.em_explorer(X, 3, max_iter=20, reg_covar=0.1)
+    lls = ex.result.log_likelihoods
+    fell = np.flatnonzero(np.diff(lls) < 0) + 1
+    assert len(fell), "with K = 3 and ρ = 0.1 the log-likelihood falls on standardised Old Faithful"
+    assert f"fell at iteration {fell[0]}" in ex.status.value
+    ex.controls["reg_covar"].value = 0.0
+    ex.controls["prior"].value = "default"
+    assert ex.result.log_posteriors is not None
+    assert np.all(np.diff(ex.result.log_posteriors) >= -1e-9 * np.abs(ex.result.log_posteriors[1:]))
+    assert ex.status.value == ""
+    assert ex.artists["trace"].axes.get_ylabel() == "log posterior"
+    np.testing.assert_allclose(ex.artists["trace"].get_ydata(),
+                               ex.result.log_posteriors[: ex.slider.value + 1])
