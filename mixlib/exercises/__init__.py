@@ -1,49 +1,42 @@
-"""Checkers for the book's coding exercises.
+"""Checkers for the book's coding exercises, one module per chapter.
 
 Each ``check_*`` function takes the student's function, runs it on cases it
 generates (including edge cases), compares with mixlib, and returns a
 :class:`Feedback` that says in a sentence or two which case failed and what
-differed.  One module per topic:
+differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
+:class:`Mistake`): wrong implementations it recognises and names.
 
-- :mod:`.kmeans`: the Gaussian log-density, a 1-D mixture density, the
-  distortion, the assignment and update steps (chapters 1 and 2);
-- :mod:`.latent`: log-likelihood, complete-data log-likelihood, sampling,
-  log-sum-exp (chapters 3 and 4); :mod:`.gmm`: the E step (chapter 4);
-- :mod:`.maximum_likelihood`: the M-step updates, one EM iteration, the EM
-  loop (chapters 5 and 6);
-- :mod:`.model_selection`: regularised covariances, restarts, parameter
-  counts, BIC (chapters 7 and 9);
-- :mod:`.general_em`: KL divergence and free energy (chapter 8).
+- :mod:`.density_estimation` (chapter 1): ``check_log_gaussian``, ``check_mixture_density``;
+- :mod:`.kmeans` (chapter 2): ``check_distortion``, ``check_assignment_step``, ``check_update_step``;
+- :mod:`.latent_variables` (chapter 3): ``check_log_likelihood``,
+  ``check_complete_log_likelihood``, ``check_sample``;
+- :mod:`.responsibilities` (chapter 4): ``check_log_sum_exp``, ``check_e_step``,
+  ``check_responsibility_sigmoid``;
+- :mod:`.maximum_likelihood` (chapter 5): ``check_m_step_weights``, ``check_m_step_means``,
+  ``check_m_step_covariances``, and ``finite_difference_gradient``;
+- :mod:`.em_algorithm` (chapter 6): ``check_em_iteration``, ``check_em_loop``;
+- :mod:`.when_ml_goes_wrong` (chapter 7): ``check_regularised_covariance``,
+  ``check_best_of_restarts``, ``check_map_m_step``;
+- :mod:`.general_em` (chapter 8): ``check_kl_divergence``, ``check_free_energy``;
+- :mod:`.choosing_k` (chapter 9): ``check_n_parameters``, ``check_bic``, ``check_bic_table``.
+
+Every checker is also importable from this package itself.
 """
-from ._core import Case, Feedback
+from ._core import Case, Feedback, Mistake
+from .choosing_k import check_bic, check_bic_table, check_n_parameters
+from .density_estimation import check_log_gaussian, check_mixture_density
+from .em_algorithm import check_em_iteration, check_em_loop
 from .general_em import check_free_energy, check_kl_divergence
-from .gmm import check_e_step
-from .kmeans import (
-    check_assignment_step,
-    check_distortion,
-    check_log_gaussian,
-    check_mixture_density,
-    check_update_step,
-)
-from .latent import check_complete_log_likelihood, check_log_likelihood, check_log_sum_exp, check_sample
-from .maximum_likelihood import (
-    check_em_iteration,
-    check_em_loop,
-    check_m_step_covariances,
-    check_m_step_means,
-    check_m_step_weights,
-)
-from .model_selection import (
-    check_best_of_restarts,
-    check_bic,
-    check_bic_table,
-    check_n_parameters,
-    check_regularised_covariance,
-)
+from .kmeans import check_assignment_step, check_distortion, check_update_step
+from .latent_variables import check_complete_log_likelihood, check_log_likelihood, check_sample
+from .maximum_likelihood import check_m_step_covariances, check_m_step_means, check_m_step_weights
+from .responsibilities import check_e_step, check_log_sum_exp, check_responsibility_sigmoid
+from .when_ml_goes_wrong import check_best_of_restarts, check_map_m_step, check_regularised_covariance
 
 __all__ = [
     "Case",
     "Feedback",
+    "Mistake",
     "check_assignment_step",
     "check_best_of_restarts",
     "check_bic",
@@ -61,9 +54,11 @@ __all__ = [
     "check_m_step_covariances",
     "check_m_step_means",
     "check_m_step_weights",
+    "check_map_m_step",
     "check_mixture_density",
     "check_n_parameters",
     "check_regularised_covariance",
+    "check_responsibility_sigmoid",
     "check_sample",
     "check_update_step",
 ]

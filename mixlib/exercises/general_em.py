@@ -1,24 +1,20 @@
-"""Checkers for the general-EM exercises: the KL divergence and the free energy.
+"""Checkers for the exercises of chapter 8, "EM in general": the KL divergence and the free energy.
 
     KL(q ‖ p) = Σ_k q_k ln(q_k / p_k),                       with 0 ln 0 = 0;
     F(q, θ)   = Σ_n Σ_k q_nk ln[π_k N(x_n | μ_k, Σ_k) / q_nk] = Q + H(q).
-
-Besides comparing with :mod:`mixlib.em`, each checker recognises the usual
-slips (arguments swapped, the wrong logarithm, a missing term, a density that
-underflowed) and says which one it sees.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+from scipy.special import xlogy
 
 from .. import em, gmm
-from ._core import Case, Feedback, Mismatch, as_array, check_function, compare_scalars
-from .gmm import _mixture_cases
+from ._cases import E_STEP_MIXTURES, mixture_cases
+from ._core import Case, Exercise, Feedback, Mismatch, Mistake, as_array, compare_scalars, same_answer
 
-
-def _close(got, value, rtol=1e-7):
-    return bool(np.isfinite(value) and np.isclose(got, value, rtol=rtol, atol=1e-10))
-
+_same = partial(same_answer, rtol=1e-7)
 
 # ---------------------------------------------------------------------------
 # KL(q ‖ p) for one discrete distribution
@@ -38,43 +34,42 @@ def _kl_cases() -> list[Case]:
     ]
 
 
+KL = Exercise(
+    "KL divergence",
+    hint="sum q_k · ln(q_k / p_k) over the k with q_k > 0.",
+    mistakes=(
+        Mistake("arguments swapped", lambda q, p: em.kl_divergence(p, q),
+                "you returned KL(p ‖ q): the arguments are swapped. KL(q ‖ p) weights the log-ratio ln(q_k / p_k) "
+                "by q_k, the first argument."),
+        Mistake("log base 2", lambda q, p: em.kl_divergence(q, p) / np.log(2.0),
+                "you returned the answer divided by ln 2: you used the logarithm to base 2 (bits). Use the natural "
+                "logarithm, np.log."),
+        Mistake("log base 10", lambda q, p: em.kl_divergence(q, p) / np.log(10.0),
+                "you returned the answer divided by ln 10: you used the logarithm to base 10. Use the natural "
+                "logarithm, np.log."),
+        Mistake("ratio upside down", lambda q, p: np.sum(xlogy(q, p) - xlogy(q, q)),
+                "you returned the answer with the wrong sign: you computed Σ q_k ln(p_k / q_k). KL(q ‖ p) is "
+                "Σ q_k ln(q_k / p_k) (or −Σ q_k ln(p_k / q_k)), which is never negative."),
+        Mistake("0 ln 0", lambda q, p: np.sum(q * np.log(q / p)), "by convention such a term is 0", by_answer=False),
+        Mistake("not summed", lambda q, p: xlogy(q, q) - xlogy(q, p), "should be a single number", by_answer=False),
+    ),
+)
+
+
+@KL.checker
 def check_kl_divergence(student) -> Feedback:
     """Check ``student(q, p)``, which should return KL(q ‖ p) = Σ_k q_k ln(q_k / p_k) for two
     1-D arrays of probabilities, with the convention 0 ln 0 = 0."""
 
     def compare(got, expected, case):
-        q, p = case.args
         value = as_array(got, "your KL divergence")
-        if value.shape == ():
-            value = float(value)
-            if np.isnan(value) and np.any(q == 0):
-                raise Mismatch("your KL divergence is nan. A term with q_k = 0 gave 0 · ln 0 = 0 · (−inf) = nan; "
-                               "by convention such a term is 0, so sum only over the k with q_k > 0 "
-                               "(or use scipy.special.xlogy).")
-            if not np.isclose(value, expected, rtol=1e-8, atol=1e-10):
-                if _close(value, em.kl_divergence(p, q)):
-                    raise Mismatch(f"you returned {value:.6g}, which is KL(p ‖ q): the arguments are swapped. "
-                                   "KL(q ‖ p) weights the log-ratio ln(q_k / p_k) by q_k, the first argument.")
-                if _close(value, expected / np.log(2.0)):
-                    raise Mismatch(f"you returned {value:.6g}, which is the answer {expected:.6g} divided by ln 2: "
-                                   "you used the logarithm to base 2 (bits). Use the natural logarithm, np.log.")
-                if _close(value, expected / np.log(10.0)):
-                    raise Mismatch(f"you returned {value:.6g}, the answer {expected:.6g} divided by ln 10: "
-                                   "you used the logarithm to base 10. Use the natural logarithm, np.log.")
-                if _close(value, -expected):
-                    raise Mismatch(f"you returned {value:.6g}, the answer {expected:.6g} with the wrong sign: "
-                                   "you computed Σ q_k ln(p_k / q_k). KL(q ‖ p) is Σ q_k ln(q_k / p_k) "
-                                   "(or −Σ q_k ln(p_k / q_k)), which is never negative.")
+        if value.shape == () and np.isnan(value) and np.any(case.args[0] == 0):
+            raise Mismatch("your KL divergence is nan. A term with q_k = 0 gave 0 · ln 0 = 0 · (−inf) = nan; "
+                           "by convention such a term is 0, so sum only over the k with q_k > 0 "
+                           "(or use scipy.special.xlogy).")
         compare_scalars(got, expected, "your KL divergence")
 
-    return check_function(
-        student,
-        exercise="KL divergence",
-        cases=_kl_cases(),
-        reference=em.kl_divergence,
-        compare=compare,
-        hint="sum q_k · ln(q_k / p_k) over the k with q_k > 0.",
-    )
+    return KL.check(student, _kl_cases(), em.kl_divergence, compare, same=_same)
 
 
 # ---------------------------------------------------------------------------
@@ -83,7 +78,7 @@ def check_kl_divergence(student) -> Feedback:
 
 def _free_energy_cases() -> list[Case]:
     rng = np.random.default_rng(20261109)
-    mixtures = {case.name: case.args for case in _mixture_cases()}
+    mixtures = {case.name: case.args for case in mixture_cases(E_STEP_MIXTURES)}
 
     def random_q(X, weights):
         return rng.dirichlet(np.ones(len(weights)), size=len(X))
@@ -105,6 +100,40 @@ def _free_energy_cases() -> list[Case]:
     return three + others
 
 
+def _expected_log_joint(X, q, weights, means, covariances):
+    return em.expected_complete_log_likelihood(X, q, weights, means, covariances)
+
+
+FREE_ENERGY = Exercise(
+    "free energy",
+    hint="build the (N, K) array ln π_k + ln N(x_n | μ_k, Σ_k) in log space, then sum q_nk · (that "
+         "array − ln q_nk), taking q_nk ln q_nk = 0 where q_nk = 0.",
+    mistakes=(
+        Mistake("no entropy", _expected_log_joint,
+                "you returned Q = Σ q_nk ln[π_k N(x_n | μ_k, Σ_k)] alone: the entropy term is missing. "
+                "F = Q + H(q), with H(q) = −Σ q_nk ln q_nk."),
+        Mistake("entropy with the wrong sign", lambda X, q, *theta: _expected_log_joint(X, q, *theta) - em.entropy(q),
+                "you returned Q − H(q): the entropy has the wrong sign. F = Σ q_nk ln[π_k N / q_nk] subtracts "
+                "q_nk ln q_nk, i.e. adds H(q) = −Σ q_nk ln q_nk."),
+        Mistake("no mixing coefficients",
+                lambda X, q, w, m, c: float(np.sum(q * gmm.log_gaussian(X, m, c))) + em.entropy(q),
+                "your value lacks the term Σ q_nk ln π_k: the joint is π_k N(x_n | μ_k, Σ_k), so include the "
+                "mixing coefficients."),
+        Mistake("the log-likelihood", lambda X, q, *theta: gmm.log_likelihood(X, *theta),
+                "you returned ln p(X | θ), the log-likelihood; it equals F only when q is the posterior. "
+                "Use the q you are given."),
+        Mistake("averaged", lambda X, q, *theta: em.free_energy(X, q, *theta) / len(X),
+                "you returned the answer divided by N: sum over the points instead of averaging."),
+        Mistake("logs of densities",
+                lambda X, q, w, m, c: float(np.sum(q * np.log(w * np.exp(gmm.log_gaussian(X, m, c))))) + em.entropy(q),
+                "compute ln π_k + ln N(x_n | μ_k, Σ_k) directly in log space", by_answer=False),
+        Mistake("0 ln 0", lambda X, q, w, m, c: float(np.sum(q * (np.log(w) + gmm.log_gaussian(X, m, c) - np.log(q)))),
+                "by convention such terms are 0", by_answer=False),
+    ),
+)
+
+
+@FREE_ENERGY.checker
 def check_free_energy(student) -> Feedback:
     """Check ``student(X, q, weights, means, covariances)``, which should return the free energy
     F(q, θ) = Σ_n Σ_k q_nk ln[π_k N(x_n | μ_k, Σ_k) / q_nk] for an (N, K) array q whose rows sum to 1."""
@@ -112,48 +141,16 @@ def check_free_energy(student) -> Feedback:
     def compare(got, expected, case):
         X, q, weights, means, covariances = case.args
         value = as_array(got, "your free energy")
-        if value.shape == ():
-            value = float(value)
-            if not np.isfinite(value):
-                densities = np.exp(gmm.log_gaussian(X, means, covariances))
-                if np.any(densities[q > 0] == 0):
-                    raise Mismatch(f"your free energy is {value}, but the answer is finite ({expected:.6g}). "
-                                   "Some densities N(x_n | μ_k, Σ_k) underflow to 0 here, so ln of the density "
-                                   "is −inf: compute ln π_k + ln N(x_n | μ_k, Σ_k) directly in log space "
-                                   "(e.g. scipy.stats.multivariate_normal.logpdf) instead of taking np.log of "
-                                   "a density.")
-                if np.isnan(value) and np.any(q == 0):
-                    raise Mismatch("your free energy is nan. Some q_nk are 0, and 0 · ln 0 = 0 · (−inf) = nan; "
-                                   "by convention such terms are 0 (use scipy.special.xlogy(q, q) for q ln q).")
-            Q = em.expected_complete_log_likelihood(X, q, weights, means, covariances)
-            H = em.entropy(q)
-            if not np.isclose(value, expected, rtol=1e-8, atol=1e-10):
-                if _close(value, Q):
-                    raise Mismatch(f"you returned {value:.6g}, which is Q = Σ q_nk ln[π_k N(x_n | μ_k, Σ_k)] "
-                                   "alone: the entropy term is missing. F = Q + H(q), with "
-                                   "H(q) = −Σ q_nk ln q_nk.")
-                if _close(value, Q - H):
-                    raise Mismatch(f"you returned {value:.6g}, which is Q − H(q): the entropy has the wrong sign. "
-                                   "F = Σ q_nk ln[π_k N / q_nk] subtracts q_nk ln q_nk, i.e. adds "
-                                   "H(q) = −Σ q_nk ln q_nk.")
-                log_weights_term = float(np.sum(q * np.log(weights)))
-                if _close(value, expected - log_weights_term):
-                    raise Mismatch(f"you returned {value:.6g}, which lacks the term Σ q_nk ln π_k: the joint is "
-                                   "π_k N(x_n | μ_k, Σ_k), so include the mixing coefficients.")
-                if _close(value, gmm.log_likelihood(X, weights, means, covariances)):
-                    raise Mismatch(f"you returned {value:.6g}, which is ln p(X | θ), the log-likelihood; it equals "
-                                   "F only when q is the posterior. Use the q you are given.")
-                if _close(value, expected / len(X)):
-                    raise Mismatch(f"you returned {value:.6g}, the answer divided by N = {len(X)}: sum over the "
-                                   "points instead of averaging.")
+        if value.shape == () and not np.isfinite(value):
+            if np.any(np.exp(gmm.log_gaussian(X, means, covariances))[q > 0] == 0):
+                raise Mismatch(f"your free energy is {float(value)}, but the answer is finite ({expected:.6g}). "
+                               "Some densities N(x_n | μ_k, Σ_k) underflow to 0 here, so ln of the density "
+                               "is −inf: compute ln π_k + ln N(x_n | μ_k, Σ_k) directly in log space "
+                               "(e.g. scipy.stats.multivariate_normal.logpdf) instead of taking np.log of "
+                               "a density.")
+            if np.isnan(value) and np.any(q == 0):
+                raise Mismatch("your free energy is nan. Some q_nk are 0, and 0 · ln 0 = 0 · (−inf) = nan; "
+                               "by convention such terms are 0 (use scipy.special.xlogy(q, q) for q ln q).")
         compare_scalars(got, expected, "your free energy", rtol=1e-8, atol=1e-8)
 
-    return check_function(
-        student,
-        exercise="free energy",
-        cases=_free_energy_cases(),
-        reference=em.free_energy,
-        compare=compare,
-        hint="build the (N, K) array ln π_k + ln N(x_n | μ_k, Σ_k) in log space, then sum "
-        "q_nk · (that array − ln q_nk), taking q_nk ln q_nk = 0 where q_nk = 0.",
-    )
+    return FREE_ENERGY.check(student, _free_energy_cases(), em.free_energy, compare, same=_same)

@@ -1,0 +1,60 @@
+"""The checkers of chapter 9 accept right answers and name the fault in each known wrong one."""
+import numpy as np
+import pytest
+from checker_helpers import mistakes_test, solutions_test
+
+import mixlib
+from mixlib.exercises.choosing_k import check_bic, check_bic_table, check_n_parameters
+from mixlib.gmm import n_parameters
+
+
+def count(K, D, covariance_type):
+    per_component = {"full": D * (D + 1) // 2, "diag": D, "spherical": 1}[covariance_type]
+    return (K - 1) + K * D + K * per_component
+
+
+def count_as_numpy_int(K, D, covariance_type):
+    return np.int64(count(K, D, covariance_type))
+
+
+def bic(log_likelihood, n_parameters, n_samples):
+    return -2 * log_likelihood + n_parameters * np.log(n_samples)
+
+
+def bic_table(X, ks):
+    return np.array([mixlib.fit_gmm(X, K, n_init=5, seed=0).bic(X) for K in ks])
+
+
+def bic_table_by_hand(X, ks):
+    out = []
+    for K in ks:
+        fit = mixlib.fit_gmm(X, K, n_init=5, seed=0)
+        out.append(bic(fit.log_likelihood, fit.n_parameters, X.shape[0]))
+    return out
+
+
+test_accepts_correct_answers = solutions_test(
+    (check_n_parameters, count),
+    (check_n_parameters, count_as_numpy_int),
+    (check_bic, bic),
+    (check_bic_table, bic_table),
+    (check_bic_table, bic_table_by_hand),
+)
+
+
+test_names_each_known_mistake = mistakes_test(check_n_parameters, check_bic, check_bic_table)
+
+
+@pytest.mark.filterwarnings("ignore::mixlib.errors.ConvergenceWarning")
+def test_n_parameters_matches_the_fitted_results():
+    X = mixlib.load_faithful()
+    for kind in ("full", "diag", "spherical"):
+        for K in (1, 2, 3):
+            fit = mixlib.fit_gmm(X, K, covariance_type=kind, max_iter=5, seed=0)
+            assert count(K, 2, kind) == fit.n_parameters == n_parameters(K, 2, kind)
+
+
+def test_bic_matches_mixlib():
+    X = mixlib.load_faithful()
+    fit = mixlib.fit_gmm(X, 2, n_init=3, seed=0)
+    assert bic(fit.log_likelihood, fit.n_parameters, len(X)) == pytest.approx(fit.bic(X), rel=1e-12)

@@ -1,0 +1,63 @@
+"""The checkers of chapter 3 accept right answers and name the fault in each known wrong one."""
+import numpy as np
+from checker_helpers import assert_rejected, mistakes_test, solutions_test
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
+
+from mixlib import gmm
+from mixlib.exercises.latent_variables import check_complete_log_likelihood, check_log_likelihood, check_sample
+
+
+def log_joint(X, weights, means, covariances):
+    logpdf = [multivariate_normal(m, c).logpdf(X) for m, c in zip(means, covariances)]
+    return np.log(weights) + np.column_stack(logpdf).reshape(len(X), -1)
+
+
+def log_likelihood(X, weights, means, covariances):
+    return float(np.sum(logsumexp(log_joint(X, weights, means, covariances), axis=1)))
+
+
+def complete_log_likelihood(X, Z, weights, means, covariances):
+    return float(np.sum(Z * log_joint(X, weights, means, covariances)))
+
+
+def sample(n, weights, means, covariances, rng):
+    K, D = means.shape
+    z = rng.choice(K, size=n, p=weights)
+    L = np.linalg.cholesky(covariances)
+    X = means[z] + np.einsum("nij,nj->ni", L[z], rng.standard_normal((n, D)))
+    return X, z
+
+
+def sample_point_by_point(n, weights, means, covariances, rng):
+    z = np.array([rng.choice(len(weights), p=weights) for _ in range(n)])
+    X = np.array([rng.multivariate_normal(means[k], covariances[k]) for k in z])
+    return X, z
+
+
+def sample_with_mixlib(n, weights, means, covariances, rng):
+    return gmm.sample(n, weights, means, covariances, seed=rng)
+
+
+test_accepts_correct_answers = solutions_test(
+    (check_log_likelihood, log_likelihood),
+    (check_log_likelihood, gmm.log_likelihood),
+    (check_complete_log_likelihood, complete_log_likelihood),
+    (check_sample, sample),
+    (check_sample, sample_point_by_point),
+    (check_sample, sample_with_mixlib),
+)
+
+
+test_names_each_known_mistake = mistakes_test(check_log_likelihood, check_complete_log_likelihood, check_sample)
+
+
+def test_naive_sum_of_densities_fails_only_where_it_underflows():
+    wrong = next(m.wrong for m in check_log_likelihood.mistakes if m.name == "densities, not logs")
+    message = check_log_likelihood(wrong).message
+    assert "tiny variances" in message and "-inf" in message
+
+
+def test_an_unlisted_error_gets_the_numbers():
+    assert_rejected(check_log_likelihood(lambda X, w, m, c: log_likelihood(X, w, m, 2 * c)),
+                    "your log-likelihood is", "but the answer is")
