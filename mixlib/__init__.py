@@ -6,7 +6,9 @@ The names follow the lectures' quantities:
 - :func:`kmeans`: Lloyd's algorithm for the distortion J;
 - :mod:`mixlib.gmm`: ``log_likelihood``, ``responsibilities``, ``e_step``,
   ``m_step``, ``sample`` and :func:`fit_gmm`;
-- :mod:`mixlib.em`: ``kl_divergence`` and ``free_energy`` for general EM;
+- :mod:`mixlib.em`: the EM loop every mixture family plugs into
+  (:func:`~mixlib.em.fit_mixture`), ``kl_divergence`` and ``free_energy``;
+- :mod:`mixlib.prior`: the conjugate prior of MAP-EM (``fit_gmm(..., prior="default")``);
 - :mod:`mixlib.plotting`: ellipses, contours and traces drawn on an ``ax``;
 - :mod:`mixlib.widgets`: step-through explorers of k-means, EM, the singularity
   and the KL decomposition (imported on demand: it needs the `widgets` extra);
@@ -14,17 +16,20 @@ The names follow the lectures' quantities:
 """
 from . import em, gmm
 from .clustering import KMeansResult, KMeansStep, kmeans, kmeans_plusplus
-from .errors import ConvergenceWarning
 from .data import load_faithful, make_blobs, random_blobs, standardise
-from .gmm import EMStep, GaussianMixtureResult, SingularityError, fit_gmm
+from .errors import ConvergenceWarning, SingularityError, SingularityWarning
+from .gmm import EMStep, GaussianMixtureResult, fit_gmm
+from .prior import ConjugatePrior
 
 __all__ = [
+    "ConjugatePrior",
     "ConvergenceWarning",
     "EMStep",
     "GaussianMixtureResult",
     "KMeansResult",
     "KMeansStep",
     "SingularityError",
+    "SingularityWarning",
     "em",
     "fit_gmm",
     "gmm",

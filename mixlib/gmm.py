@@ -7,44 +7,56 @@ The model, in the lecture's notation:
 Everything is computed in log space.  A covariance Σ_k enters only through its
 Cholesky factor L_k (Σ_k = L_k L_kᵀ): the Mahalanobis distance is the squared
 norm of the whitened residual L_k⁻¹(x − μ_k), and ln det Σ_k = 2 Σ_d ln (L_k)_dd.
-Sums over components of π_k N(x_n | μ_k, Σ_k) are log-sum-exps, so no density
-underflows to zero however far a point lies from a component.
+The residual x − μ_k is formed before it is whitened, so a point far from the
+origin loses no digits.  Sums over components of π_k N(x_n | μ_k, Σ_k) are
+log-sum-exps, so no density underflows to zero however far a point lies from a
+component.
+
+:func:`fit_gmm` is the generic EM loop of :mod:`mixlib.em` with the Gaussian
+log-joint ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) and the Gaussian M step plugged in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import em
 from ._validation import (
     as_generator,
+    check_covariances,
     check_data,
+    check_distributions,
     check_enough_samples,
+    check_means,
     check_nonnegative_float,
     check_parameters,
     check_positive_int,
     frozen,
 )
+from .errors import SingularityError, SingularityWarning
 
-COVARIANCE_TYPES = ("full", "diag", "spherical")
+__all__ = [
+    "EMStep", "GaussianMixtureResult", "SingularityError", "cholesky_factors", "e_step", "fit_gmm",
+    "log_density", "log_gaussian", "log_joint", "log_likelihood", "m_step", "n_parameters",
+    "responsibilities", "sample",
+]
+
+COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
 INITS = ("k-means++", "random")
 _LOG_2PI = np.log(2.0 * np.pi)
-
-
-class SingularityError(ValueError):
-    """A mixture component collapsed: the likelihood is unbounded there.
-
-    Raised when, during EM, a covariance Σ_k stops being positive definite
-    (typically a component shrinking onto a single point with ``reg_covar=0``)
-    or a component loses all of its responsibility mass (N_k = 0).
-    """
+_EPS = np.finfo(float).eps
+# A covariance is collapsed when, in units of the data's own spread in each
+# column, some conditional variance (a squared Cholesky pivot) is below this.
+_COLLAPSE = 10 * _EPS
 
 
 # ---------------------------------------------------------------------------
 # Densities
 
 
-def cholesky_factors(covariances, *, iteration: int | None = None) -> np.ndarray:
+def cholesky_factors(covariances) -> np.ndarray:
     """Lower Cholesky factors L_k with Σ_k = L_k L_kᵀ, shape (K, D, D).
 
     Raises :class:`SingularityError` naming the component if some Σ_k is not
@@ -52,62 +64,64 @@ def cholesky_factors(covariances, *, iteration: int | None = None) -> np.ndarray
     """
     covariances = np.asarray(covariances, dtype=float)
     try:
-        chol = np.linalg.cholesky(covariances)
+        return np.linalg.cholesky(covariances)
     except np.linalg.LinAlgError:
-        chol = None
-    if chol is not None:
-        if iteration is not None:
-            _check_conditioning(chol, iteration)
-        return chol
+        k = _first_not_positive_definite(covariances)
+        raise SingularityError(
+            f"component {k} collapsed: its covariance is not positive definite "
+            f"(smallest eigenvalue {_smallest_eigenvalue(covariances[k]):.3g}), so the likelihood "
+            f"is unbounded there. Set reg_covar > 0 (for example reg_covar=1e-6), use "
+            f"prior='default', or try another initialisation."
+        ) from None
+
+
+def _first_not_positive_definite(covariances):
     for k, sigma in enumerate(covariances):
         try:
             np.linalg.cholesky(sigma)
         except np.linalg.LinAlgError:
-            smallest = np.linalg.eigvalsh(sigma).min() if np.all(np.isfinite(sigma)) else np.nan
-            where = f"EM iteration {iteration}: " if iteration is not None else ""
-            raise SingularityError(
-                f"{where}component {k} collapsed: its covariance is no longer positive definite "
-                f"(smallest eigenvalue {smallest:.3g}), so the likelihood is unbounded there. "
-                f"Set reg_covar > 0 (for example reg_covar=1e-6) to keep every covariance "
-                f"positive definite, or try another initialisation."
-            ) from None
-    raise SingularityError("a covariance is not positive definite")  # pragma: no cover
+            return k
+    return 0  # pragma: no cover
 
 
-def _check_conditioning(chol, iteration):
-    """During EM, a covariance whose condition number exceeds 1/(10 ε) has collapsed onto
-    a lower-dimensional set of points: it is singular up to rounding, and the
-    likelihood computed from it would be noise."""
-    diagonal = np.diagonal(chol, axis1=1, axis2=2)
-    ratio = (diagonal.min(axis=1) / diagonal.max(axis=1)) ** 2
-    collapsed = np.flatnonzero(ratio < 10 * np.finfo(float).eps)
-    if collapsed.size:
-        k = int(collapsed[0])
-        raise SingularityError(
-            f"EM iteration {iteration}: component {k} collapsed: its covariance is singular up to "
-            f"rounding (it has shrunk onto fewer than D + 1 points), so the likelihood is unbounded "
-            f"there. Set reg_covar > 0 (for example reg_covar=1e-6), or try another initialisation."
-        )
+def _smallest_eigenvalue(sigma):
+    return np.linalg.eigvalsh(sigma).min() if np.all(np.isfinite(sigma)) else np.nan
 
 
-def _log_gaussian(X: np.ndarray, means: np.ndarray, chol: np.ndarray) -> np.ndarray:
-    """ln N(x_n | μ_k, Σ_k) for all n, k, from the Cholesky factors; shape (N, K)."""
+def _log_gaussian(X, means, chol, log_unit=0.0):
+    """ln N(x_n | μ_k, Σ_k) for all n, k, from the Cholesky factors; shape (N, K).
+
+    ``log_unit`` = ln g when X, μ and L are in units g of the data (ln det Σ
+    in data units is then ln det(L Lᵀ) + 2D ln g).  A Mahalanobis distance that
+    overflows is +∞, so the log-density is −∞, never NaN.
+    """
     N, D = X.shape
     K = means.shape[0]
     out = np.empty((N, K))
-    # The inverse factors L_k⁻¹, all K in one call: small triangular D × D matrices
-    # (Σ_k itself is never inverted).
-    inverse_factors = np.linalg.inv(chol)
-    for k in range(K):
-        # Whitened residuals y_n = L_k⁻¹(x_n − μ_k), as one matrix product;
-        # ‖y_n‖² is the Mahalanobis distance (x_n − μ_k)ᵀ Σ_k⁻¹ (x_n − μ_k).
-        whiten = inverse_factors[k].T
-        y = X @ whiten
-        y -= means[k] @ whiten
-        out[:, k] = np.einsum("nd,nd->n", y, y)
-    log_det = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    # Whitening by L_k⁻ᵀ on the right: y_n = (x_n − μ_k)ᵀ L_k⁻ᵀ, all K inverses of
+    # small triangular matrices in one call (Σ_k itself is never inverted).
+    whiten = np.swapaxes(np.linalg.inv(chol), 1, 2)
+    residual = np.empty_like(X)
+    y = np.empty_like(X)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(K):
+            np.subtract(X, means[k], out=residual)
+            np.matmul(residual, whiten[k], out=y)
+            out[:, k] = np.einsum("nd,nd->n", y, y)
+        # NaN only from inf − inf inside an overflowing product: the distance overflowed.
+        out[np.isnan(out)] = np.inf
+    log_det = 2.0 * (np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1) + D * log_unit)
     out += D * _LOG_2PI + log_det
     out *= -0.5
+    return out
+
+
+def _log_joint(X, weights, means, chol, log_unit=0.0):
+    """ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k), shape (N, K)."""
+    with np.errstate(divide="ignore"):  # a weight of exactly 0 gives ln 0 = −inf, which is right
+        log_weights = np.log(weights)
+    out = _log_gaussian(X, means, chol, log_unit)
+    out += log_weights
     return out
 
 
@@ -115,47 +129,43 @@ def log_gaussian(X, means, covariances) -> np.ndarray:
     """Component log-densities ln N(x_n | μ_k, Σ_k), an (N, K) array.
 
     N(x | μ, Σ) = (2π)^(−D/2) det(Σ)^(−1/2) exp(−½ (x − μ)ᵀ Σ⁻¹ (x − μ)).
+    A point so far from a component that its squared Mahalanobis distance
+    overflows (beyond ~1e154 standard deviations) gets −inf.
     """
     X = check_data(X)
-    K = np.shape(means)[0] if np.ndim(means) >= 1 else 0
-    _, means, covariances = check_parameters(np.full(K, 1.0 / max(K, 1)), means, covariances, X.shape[1])
+    means = check_means(means, n_features=X.shape[1])
+    covariances = check_covariances(covariances, *means.shape)
     return _log_gaussian(X, means, cholesky_factors(covariances))
 
 
-def _weighted_log_prob(X, weights, means, chol) -> np.ndarray:
-    """ln π_k + ln N(x_n | μ_k, Σ_k), shape (N, K)."""
-    with np.errstate(divide="ignore"):  # a weight of exactly 0 gives ln 0 = −inf, which is right
-        log_weights = np.log(weights)
-    out = _log_gaussian(X, means, chol)
-    out += log_weights
-    return out
+def log_joint(X, weights, means, covariances) -> np.ndarray:
+    """ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k), the (N, K) array every E step normalises."""
+    X = check_data(X)
+    weights, means, covariances = check_parameters(weights, means, covariances, X.shape[1])
+    return _log_joint(X, weights, means, cholesky_factors(covariances))
 
 
-def _e_step(X, weights, means, chol):
-    """Responsibilities and total log-likelihood, from one log-sum-exp.
+def e_step(X, weights, means, covariances):
+    """The E step: responsibilities at the current parameters.
 
-    With a_nk = ln π_k + ln N(x_n | μ_k, Σ_k) and m_n = max_k a_nk:
-        ln p(x_n) = m_n + ln Σ_k exp(a_nk − m_n),   γ(z_nk) = exp(a_nk − ln p(x_n)).
-    Subtracting m_n keeps every exponent ≤ 0, so nothing overflows and the
-    largest term is exactly 1, so the sum never underflows to zero.
+    Returns
+    -------
+    responsibilities : ndarray (N, K)
+        γ(z_nk) = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j).
+    log_likelihood : float
+        Σ_n ln Σ_k π_k N(x_n | μ_k, Σ_k) at the same parameters, a by-product
+        of the normalisation (see :func:`mixlib.em.posterior`).
+
+    Raises ``ValueError`` for a point whose log-density is outside the
+    floating-point range (see :func:`mixlib.em.posterior`), never NaN.
     """
-    a = _weighted_log_prob(X, weights, means, chol)
-    m = a.max(axis=1, keepdims=True)
-    a -= m
-    np.exp(a, out=a)
-    total = a.sum(axis=1, keepdims=True)
-    a /= total
-    log_likelihood = float(np.sum(np.log(total)) + np.sum(m))
-    return a, log_likelihood
+    resp, log_evidence = em.posterior(log_joint(X, weights, means, covariances))
+    return resp, em.total_log_likelihood(log_evidence)
 
 
 def log_density(X, weights, means, covariances) -> np.ndarray:
     """ln p(x_n) = ln Σ_k π_k N(x_n | μ_k, Σ_k) for each point, shape (N,)."""
-    X = check_data(X)
-    weights, means, covariances = check_parameters(weights, means, covariances, X.shape[1])
-    a = _weighted_log_prob(X, weights, means, cholesky_factors(covariances))
-    m = a.max(axis=1)
-    return m + np.log(np.exp(a - m[:, None]).sum(axis=1))
+    return em.posterior(log_joint(X, weights, means, covariances))[1]
 
 
 def log_likelihood(X, weights, means, covariances) -> float:
@@ -176,22 +186,6 @@ def responsibilities(X, weights, means, covariances) -> np.ndarray:
     return e_step(X, weights, means, covariances)[0]
 
 
-def e_step(X, weights, means, covariances):
-    """The E step: responsibilities at the current parameters.
-
-    Returns
-    -------
-    responsibilities : ndarray (N, K)
-        γ(z_nk) = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j).
-    log_likelihood : float
-        Σ_n ln Σ_k π_k N(x_n | μ_k, Σ_k) at the same parameters, a by-product
-        of the normalisation.
-    """
-    X = check_data(X)
-    weights, means, covariances = check_parameters(weights, means, covariances, X.shape[1])
-    return _e_step(X, weights, means, cholesky_factors(covariances))
-
-
 # ---------------------------------------------------------------------------
 # M step
 
@@ -204,40 +198,46 @@ def m_step(X, responsibilities, *, covariance_type: str = "full", reg_covar: flo
         μ_k = (1/N_k) Σ_n γ(z_nk) x_n
         Σ_k = (1/N_k) Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar · I
 
-    ``covariance_type="diag"`` keeps only the diagonal of Σ_k and
-    ``"spherical"`` replaces it by its average variance times I.  Returns
-    ``(weights, means, covariances)``; covariances are always full (K, D, D).
+    ``covariance_type="diag"`` keeps only the diagonal of Σ_k, ``"spherical"``
+    replaces it by its average variance times I, and ``"tied"`` shares one
+    Σ = (1/N) Σ_k Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar · I among all
+    components.  Returns ``(weights, means, covariances)``; covariances are
+    always full (K, D, D).  ``reg_covar`` is in the data's units (a variance).
     """
     X = check_data(X)
-    resp = _check_responsibilities(responsibilities, X.shape[0])
-    _check_covariance_type(covariance_type)
+    resp = check_distributions(responsibilities, "responsibilities", n_samples=X.shape[0])
+    check_covariance_type(covariance_type)
     reg_covar = check_nonnegative_float(reg_covar, "reg_covar")
     return _m_step(X, resp, covariance_type, reg_covar)
 
 
-def _m_step(X, resp, covariance_type, reg_covar, iteration=None):
+def _m_step(X, resp, covariance_type, reg_covar):
     N, D = X.shape
+    K = resp.shape[1]
     Nk = resp.sum(axis=0)
-    empty = np.flatnonzero(Nk <= 10 * np.finfo(float).eps)
+    empty = np.flatnonzero(Nk <= 10 * _EPS)
     if empty.size:
         k = int(empty[0])
-        where = f"EM iteration {iteration}: " if iteration is not None else ""
         raise SingularityError(
-            f"{where}component {k} lost all of its responsibility mass (N_k = {Nk[k]:.3g}), so its "
+            f"component {k} lost all of its responsibility mass (N_k = {Nk[k]:.3g}), so its "
             f"mean and covariance are undefined. Use fewer components, another seed or "
-            f"initialisation, or n_init > 1."
+            f"initialisation, n_init > 1, or prior='default'."
         )
     weights = Nk / N
     means = (resp.T @ X) / Nk[:, None]
-    covariances = np.empty((resp.shape[1], D, D))
-    for k in range(resp.shape[1]):
-        diff = X - means[k]
-        covariances[k] = (resp[:, k] * diff.T) @ diff / Nk[k]
-    if covariance_type == "diag":
-        covariances = _diagonal_matrices(np.diagonal(covariances, axis1=1, axis2=2))
-    elif covariance_type == "spherical":
-        variances = np.diagonal(covariances, axis1=1, axis2=2).mean(axis=1)
-        covariances = variances[:, None, None] * np.eye(D)
+    scatter = np.empty((K, D, D))  # Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ
+    for k in range(K):
+        residual = X - means[k]
+        scatter[k] = (resp[:, k] * residual.T) @ residual
+    if covariance_type == "tied":
+        covariances = np.repeat(scatter.sum(axis=0)[None] / N, K, axis=0)
+    else:
+        covariances = scatter / Nk[:, None, None]
+        if covariance_type == "diag":
+            covariances = _diagonal_matrices(np.diagonal(covariances, axis1=1, axis2=2))
+        elif covariance_type == "spherical":
+            variances = np.diagonal(covariances, axis1=1, axis2=2).mean(axis=1)
+            covariances = variances[:, None, None] * np.eye(D)
     covariances[:, np.arange(D), np.arange(D)] += reg_covar
     return weights, means, covariances
 
@@ -269,26 +269,28 @@ def sample(n: int, weights, means, covariances, *, seed=None):
     weights, means, covariances = check_parameters(weights, means, covariances)
     rng = as_generator(seed)
     chol = cholesky_factors(covariances)
-    z = rng.choice(len(weights), size=n, p=weights)
+    z = rng.choice(len(weights), size=n, p=weights / weights.sum())
     eps = rng.standard_normal((n, means.shape[1]))
     X = means[z] + np.einsum("nij,nj->ni", chol[z], eps)
     return X, z
 
 
 # ---------------------------------------------------------------------------
-# Fitting
+# Results
 
 
 @dataclass(frozen=True)
 class EMStep:
     """The parameters after one EM iteration (iteration 0: the initial ones),
-    with the total log-likelihood at those parameters."""
+    with the total log-likelihood at those parameters and, for a fit with a
+    prior, the log posterior ln p(X | θ) + ln p(θ) (None without one)."""
 
     iteration: int
     weights: np.ndarray
     means: np.ndarray
     covariances: np.ndarray
     log_likelihood: float
+    log_posterior: float | None = None
 
 
 @dataclass(frozen=True)
@@ -298,17 +300,30 @@ class GaussianMixtureResult:
     Attributes
     ----------
     weights, means, covariances : ndarrays (K,), (K, D), (K, D, D)
-        π_k, μ_k and Σ_k; covariances are full matrices whatever the type.
+        π_k, μ_k and Σ_k; covariances are full matrices whatever the type
+        (for ``"tied"`` all K are the same matrix).
     log_likelihood : float
-        Σ_n ln p(x_n) at the returned parameters.
+        Σ_n ln p(x_n) at the returned parameters (the MAP parameters under a prior).
     history : tuple of EMStep
         The initial parameters and those after every iteration, each with its
-        log-likelihood; enough to replay the run.
+        log-likelihood; enough to replay the run.  Empty for a fit with
+        ``keep_history=False``.
     n_iter : int
         The number of EM iterations performed.
     converged : bool
-        True if the mean per-sample log-likelihood changed by less than
-        ``tol`` before ``max_iter`` was reached.
+        True if the mean per-sample objective changed by less than ``tol``
+        before ``max_iter`` was reached.
+    reg_covar : float
+        The regulariser used (0 under a prior).
+    log_posterior : float or None
+        ln p(X | θ) + ln p(θ) at the returned parameters, the objective MAP-EM
+        increases; None without a prior.
+    prior : ConjugatePrior or None
+    log_likelihoods, log_posteriors : ndarray (n_iter + 1,)
+        The traces at iterations 0, 1, …, n_iter, kept even without the history
+        (``log_posteriors`` is None without a prior).
+    n_collapsed : int
+        How many of the ``n_init`` starts collapsed and were skipped.
     """
 
     weights: np.ndarray
@@ -316,25 +331,35 @@ class GaussianMixtureResult:
     covariances: np.ndarray
     covariance_type: str
     log_likelihood: float
-    history: tuple
+    history: tuple = field(repr=False)
     n_iter: int
     converged: bool
     reg_covar: float
+    log_posterior: float | None = None
+    prior: object = None
+    log_likelihoods: np.ndarray = field(default=None, repr=False)
+    log_posteriors: np.ndarray | None = field(default=None, repr=False)
+    n_collapsed: int = 0
+
+    def __post_init__(self):
+        if self.log_likelihoods is None:
+            trace = np.array([step.log_likelihood for step in self.history])
+            object.__setattr__(self, "log_likelihoods", frozen(trace))
 
     @property
     def n_components(self) -> int:
         return len(self.weights)
 
     @property
-    def log_likelihoods(self) -> np.ndarray:
-        """The log-likelihood at iteration 0, 1, …, n_iter."""
-        return np.array([step.log_likelihood for step in self.history])
-
-    @property
     def n_parameters(self) -> int:
         """The number p of free parameters, see :func:`n_parameters`."""
         K, D = self.means.shape
         return n_parameters(K, D, self.covariance_type)
+
+    def log_density(self, X) -> np.ndarray:
+        """ln p(x_n) of each point under the fitted mixture, shape (N,)
+        (scikit-learn's ``score_samples``)."""
+        return log_density(X, self.weights, self.means, self.covariances)
 
     def responsibilities(self, X) -> np.ndarray:
         """γ(z_nk) of the points X under the fitted parameters."""
@@ -343,6 +368,10 @@ class GaussianMixtureResult:
     def predict(self, X) -> np.ndarray:
         """The most responsible component argmax_k γ(z_nk) of each point."""
         return np.argmax(self.responsibilities(X), axis=1)
+
+    def sample(self, n: int, *, seed=None):
+        """Draw n points from the fitted mixture; returns ``(X, z)`` as :func:`sample`."""
+        return sample(n, self.weights, self.means, self.covariances, seed=seed)
 
     def bic(self, X) -> float:
         """Bayesian information criterion −2 ln p(X | θ̂) + p ln N (lower is better)."""
@@ -360,13 +389,127 @@ class GaussianMixtureResult:
 
 def n_parameters(n_components: int, n_features: int, covariance_type: str = "full") -> int:
     """Free parameters p of a K-component mixture in D dimensions: K − 1 weights
-    (they sum to 1), K·D mean entries, and K·D(D+1)/2 (full), K·D (diag) or K
-    (spherical) covariance entries."""
+    (they sum to 1), K·D mean entries, and K·D(D+1)/2 (full), D(D+1)/2 (tied,
+    one shared matrix), K·D (diag) or K (spherical) covariance entries."""
     K = check_positive_int(n_components, "n_components")
     D = check_positive_int(n_features, "n_features")
-    _check_covariance_type(covariance_type)
-    covariance = {"full": K * D * (D + 1) // 2, "diag": K * D, "spherical": K}[covariance_type]
-    return (K - 1) + K * D + covariance
+    check_covariance_type(covariance_type)
+    covariance = {"full": K * D * (D + 1) // 2, "tied": D * (D + 1) // 2, "diag": K * D, "spherical": K}
+    return (K - 1) + K * D + covariance[covariance_type]
+
+
+# ---------------------------------------------------------------------------
+# Fitting
+
+
+@dataclass(frozen=True)
+class _Units:
+    """EM runs on u_n = (x_n − c) / g, with c the data's mean and g a power of two
+    near its largest deviation: translating X or changing its overall unit changes
+    nothing but c and g (a power of two scales exactly), and squared distances
+    cannot overflow however large or small the data's numbers are."""
+
+    centre: np.ndarray
+    unit: float
+    column_sd: np.ndarray  # each column's sd in units of g; 1 for a constant column
+
+    @classmethod
+    def of(cls, X):
+        centre = X.mean(axis=0)
+        deviation = np.abs(X - centre).max()
+        unit = float(2.0 ** np.frexp(deviation)[1]) if deviation > 0 else 1.0
+        sd = ((X - centre) / unit).std(axis=0)
+        return cls(centre, unit, np.where(sd > 0, sd, 1.0))
+
+    @property
+    def log_unit(self):
+        return float(np.log(self.unit))
+
+    def data(self, X):
+        return (X - self.centre) / self.unit
+
+    def inward(self, weights, means, covariances):
+        return weights, (means - self.centre) / self.unit, covariances / self.unit**2
+
+    def outward(self, weights, means, covariances):
+        return weights, means * self.unit + self.centre, covariances * self.unit**2
+
+
+@dataclass(frozen=True)
+class _Gaussians:
+    """θ in the units of :class:`_Units`, with the Cholesky factors the E step needs."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    chol: np.ndarray
+
+
+def _gaussian_family(units, covariance_type, reg_covar, prior, data_prior):
+    """The Gaussian mixture as a :class:`mixlib.em.MixtureFamily`, on data in ``units``."""
+    inner_reg = reg_covar / units.unit**2
+
+    def make(weights, means, covariances):
+        return _Gaussians(weights, means, covariances, _checked_cholesky(covariances, units, reg_covar, prior))
+
+    def log_joint_(U, theta):
+        return _log_joint(U, theta.weights, theta.means, theta.chol, units.log_unit)
+
+    if prior is None:
+        def m_step_(U, resp):
+            return make(*_m_step(U, resp, covariance_type, inner_reg))
+
+        return em.MixtureFamily(log_joint_, m_step_, None, "Gaussian mixture"), make
+
+    from . import prior as priors
+
+    def m_step_(U, resp):
+        return make(*priors.map_m_step(U, resp, prior, covariance_type))
+
+    def log_prior_(theta):
+        _, means, covariances = units.outward(theta.weights, theta.means, theta.covariances)
+        return priors.log_prior(data_prior, means, covariances, covariance_type)
+
+    return em.MixtureFamily(log_joint_, m_step_, log_prior_, "Gaussian mixture"), make
+
+
+def _checked_cholesky(covariances, units, reg_covar, prior):
+    """Cholesky factors of a new iterate, raising :class:`SingularityError` if some
+    Σ_k has collapsed.  Judged in units of the data's spread in each column (the
+    factor of D^(−1/2) Σ_k D^(−1/2), D = diag of the data's variances), so the
+    verdict does not depend on the units of any column."""
+    try:
+        chol = np.linalg.cholesky(covariances)
+    except np.linalg.LinAlgError:
+        k = _first_not_positive_definite(covariances)
+        raise SingularityError(
+            f"component {k} collapsed: its covariance is no longer positive definite "
+            f"(smallest eigenvalue {_smallest_eigenvalue(covariances[k]) * units.unit**2:.3g}), so the "
+            f"likelihood is unbounded there. {_remedy(units, reg_covar, prior, None)}"
+        ) from None
+    pivots = np.diagonal(chol, axis1=1, axis2=2) / units.column_sd
+    k, d = np.unravel_index(np.argmin(pivots), pivots.shape)
+    if pivots[k, d] ** 2 < _COLLAPSE:
+        raise SingularityError(
+            f"component {k} collapsed: its covariance is singular up to rounding at the data's "
+            f"scale (in column {d} its conditional variance is {pivots[k, d] ** 2:.2g} of the data's "
+            f"variance: it has shrunk onto fewer than D + 1 points or onto a lower-dimensional "
+            f"set), so the likelihood is unbounded there. {_remedy(units, reg_covar, prior, d)}"
+        )
+    return chol
+
+
+def _remedy(units, reg_covar, prior, column):
+    if prior is not None:
+        return "Try another initialisation or a prior with a larger scale."
+    if reg_covar == 0:
+        return ("Set reg_covar > 0 (for example reg_covar=1e-6, in the data's units), use "
+                "prior='default', or try another initialisation.")
+    d = int(np.argmin(units.column_sd)) if column is None else int(column)
+    sd = units.column_sd[d] * units.unit
+    return (f"reg_covar={reg_covar:g} is negligible at the scale of column {d} (sd {sd:.3g}): reg_covar is "
+            f"in the data's units, so raise it (e.g. to {1e-6 * sd**2:.3g}), standardise X, or use "
+            f"prior='default'.")
 
 
 def fit_gmm(
@@ -375,27 +518,37 @@ def fit_gmm(
     *,
     covariance_type: str = "full",
     init="k-means++",
-    max_iter: int = 100,
+    max_iter: int = 500,
     tol: float = 1e-6,
     reg_covar: float = 1e-6,
     n_init: int = 1,
     seed=None,
+    prior=None,
+    keep_history: bool = True,
 ) -> GaussianMixtureResult:
-    """Fit a K-component Gaussian mixture to X by maximum likelihood with EM.
+    """Fit a K-component Gaussian mixture to X by maximum likelihood (or MAP) with EM.
 
     Each iteration is one M step (re-estimate π, μ, Σ from the current
     responsibilities, see :func:`m_step`) followed by one E step (new
     responsibilities, see :func:`e_step`), whose normalisation also gives the
-    log-likelihood of the new parameters.  With ``reg_covar=0`` the
-    log-likelihood never decreases; ``reg_covar > 0`` perturbs the M step, so
-    near convergence it can fall by a tiny amount (of the order of reg_covar).
+    log-likelihood of the new parameters; the loop is :func:`mixlib.em.fit_mixture`.
+    With ``reg_covar=0`` the log-likelihood never decreases; ``reg_covar > 0``
+    perturbs the M step, so near convergence it can fall by a tiny amount (of
+    the order of reg_covar).  With a prior the log posterior never decreases.
+
+    The fit is the same (to rounding) when X is translated or scaled by one
+    factor; with ``reg_covar=0`` or a prior it is the same when any column's
+    units change, except for the k-means++ start (k-means is not invariant to
+    rescaling a column).  ``reg_covar`` is a variance in the data's units, so
+    it is *not* unit-invariant: scale it with the data.
 
     Parameters
     ----------
     X : array (N, D)
     n_components : int
         K.
-    covariance_type : "full", "diag" or "spherical"
+    covariance_type : "full", "diag", "spherical" or "tied"
+        "tied" shares one covariance among all components.
     init : "k-means++", "random" or (weights, means, covariances)
         "k-means++" runs k-means and starts from the M step of its hard
         assignments; "random" starts from the M step of random
@@ -403,93 +556,144 @@ def fit_gmm(
     max_iter : int
         The largest number of EM iterations.
     tol : float
-        Stop when the mean per-sample log-likelihood, ln p(X | θ) / N, changes
-        by less than ``tol``; ``tol=0`` runs all ``max_iter`` iterations.
+        Stop when the mean per-sample log-likelihood, ln p(X | θ) / N (the log
+        posterior under a prior), changes by less than ``tol``; ``tol=0`` runs
+        all ``max_iter`` iterations.
     reg_covar : float
         Added to the diagonal of every Σ_k in the M step, keeping it positive
         definite; ``reg_covar=0`` is the textbook update, where a component can
         collapse onto a point.
     n_init : int
         Number of runs from different starts; the one with the highest
-        log-likelihood is returned.
+        objective is returned.  Starts that collapse are skipped with a
+        :class:`~mixlib.SingularityWarning`; only if all collapse is the error raised.
     seed : None, int or numpy Generator
+    prior : None, "default" or ConjugatePrior
+        MAP-EM with the conjugate prior of :mod:`mixlib.prior` ("default" is
+        :func:`mixlib.prior.default_prior` of X).  The prior keeps every
+        covariance positive definite, so reg_covar is not added: leave it at its
+        default (or 0); any other value raises ``ValueError``.
+    keep_history : bool
+        Keep every iterate in ``history`` (the default); with False only the
+        traces ``log_likelihoods`` (and ``log_posteriors``) are kept.
 
     Raises
     ------
     SingularityError
-        If a component collapses (see the class).
+        If a component collapses in every start (see the class).
+
+    Warns
+    -----
+    ConvergenceWarning
+        If the returned run stopped at ``max_iter`` before meeting ``tol > 0``.
+    SingularityWarning
+        If some starts collapsed, or the returned fit has a covariance whose
+        smallest eigenvalue is reg_covar to rounding: a spurious maximum made by
+        the regulariser (a component on points that share a value).
     """
     X = check_data(X)
     K = check_positive_int(n_components, "n_components")
     check_enough_samples(X, K)
-    _check_covariance_type(covariance_type)
+    check_covariance_type(covariance_type)
     max_iter = check_positive_int(max_iter, "max_iter")
     tol = check_nonnegative_float(tol, "tol")
     reg_covar = check_nonnegative_float(reg_covar, "reg_covar")
     n_init = check_positive_int(n_init, "n_init")
+    if not isinstance(keep_history, (bool, np.bool_)):
+        raise TypeError(f"keep_history must be True or False, got {keep_history!r}.")
     start = _check_init(init, K, X.shape[1])
     rng = as_generator(seed)
+    data_prior = None
+    if prior is not None:
+        from . import prior as priors
 
-    best = None
-    for _ in range(n_init):
-        result = _fit_once(X, K, covariance_type, start, max_iter, tol, reg_covar, rng)
-        if best is None or result.log_likelihood > best.log_likelihood:
-            best = result
-    return best
-
-
-def _fit_once(X, K, covariance_type, start, max_iter, tol, reg_covar, rng):
-    N = X.shape[0]
-    weights, means, covariances = _initial_parameters(X, K, covariance_type, start, reg_covar, rng)
-    resp, ll = _e_step(X, weights, means, cholesky_factors(covariances, iteration=0))
-    history = [_record(0, weights, means, covariances, ll)]
-    converged = False
-    iteration = 0
-    for iteration in range(1, max_iter + 1):
-        weights, means, covariances = _m_step(X, resp, covariance_type, reg_covar, iteration)
-        chol = cholesky_factors(covariances, iteration=iteration)
-        resp, new_ll = _e_step(X, weights, means, chol)
-        if not np.isfinite(new_ll):
-            raise SingularityError(
-                f"EM iteration {iteration}: the log-likelihood became {new_ll}; a component has "
-                f"collapsed. Set reg_covar > 0 (for example reg_covar=1e-6)."
+        data_prior = priors.resolve_prior(prior, X, K, covariance_type)
+        if reg_covar not in (0.0, 1e-6):
+            raise ValueError(
+                f"reg_covar={reg_covar:g} was given with a prior; the prior already keeps every "
+                f"covariance positive definite, so reg_covar is not used: leave it at its default."
             )
-        history.append(_record(iteration, weights, means, covariances, new_ll))
-        change = (new_ll - ll) / N
-        ll = new_ll
-        if abs(change) < tol:
-            converged = True
-            break
+        reg_covar = 0.0
+
+    units = _Units.of(X)
+    U = units.data(X)
+    inner_prior = None if data_prior is None else _prior_in(units, data_prior)
+    family, make = _gaussian_family(units, covariance_type, reg_covar, inner_prior, data_prior)
+
+    def draw(rng):
+        if isinstance(start, tuple):
+            return make(*units.inward(*start))
+        return make(*_initial_parameters(U, K, covariance_type, start, reg_covar / units.unit**2,
+                                         inner_prior, rng))
+
+    fit = em.fit_mixture(U, family, draw, max_iter=max_iter, tol=tol, n_init=n_init, seed=rng,
+                         keep_history=keep_history, _stacklevel=3)
+    weights, means, covariances = units.outward(fit.params.weights, fit.params.means, fit.params.covariances)
+    history = tuple(
+        EMStep(step.iteration, *(frozen(a) for a in units.outward(step.params.weights, step.params.means,
+                                                                   step.params.covariances)),
+               step.log_likelihood, step.log_posterior)
+        for step in fit.history
+    )
+    if reg_covar > 0:
+        _warn_if_on_the_regulariser(covariances, reg_covar)
     return GaussianMixtureResult(
         weights=frozen(weights),
         means=frozen(means),
         covariances=frozen(covariances),
         covariance_type=covariance_type,
-        log_likelihood=ll,
-        history=tuple(history),
-        n_iter=iteration,
-        converged=converged,
+        log_likelihood=fit.log_likelihood,
+        history=history,
+        n_iter=fit.n_iter,
+        converged=fit.converged,
         reg_covar=reg_covar,
+        log_posterior=fit.log_posterior,
+        prior=data_prior,
+        log_likelihoods=fit.log_likelihoods,
+        log_posteriors=fit.log_posteriors,
+        n_collapsed=fit.n_collapsed,
     )
 
 
-def _record(iteration, weights, means, covariances, ll):
-    return EMStep(iteration, frozen(weights.copy()), frozen(means.copy()), frozen(covariances.copy()), ll)
+def _prior_in(units, prior):
+    """The prior of the parameters in :class:`_Units` (μ_P moves and shrinks, Λ scales by 1/g²)."""
+    from dataclasses import replace
+
+    return replace(prior, mean=(np.asarray(prior.mean) - units.centre) / units.unit,
+                   scale=prior.scale / units.unit**2)
 
 
-def _initial_parameters(X, K, covariance_type, start, reg_covar, rng):
-    if isinstance(start, tuple):
-        return start
+def _warn_if_on_the_regulariser(covariances, reg_covar):
+    eigenvalues = np.linalg.eigvalsh(covariances)
+    rounding = 100 * covariances.shape[1] * _EPS * eigenvalues[:, -1] + 1e-9 * reg_covar
+    on_floor = np.flatnonzero(eigenvalues[:, 0] - reg_covar <= rounding)
+    if on_floor.size:
+        k = int(on_floor[0])
+        warnings.warn(
+            f"component {k} sits on the regulariser: the smallest eigenvalue of its covariance is "
+            f"reg_covar={reg_covar:g} to rounding, so this maximum exists only because of reg_covar "
+            f"(the component holds points that share a value in some direction). Treat the fit "
+            f"as spurious: try other starts, fewer components, or prior='default'.",
+            SingularityWarning,
+            stacklevel=3,
+        )
+
+
+def _initial_parameters(U, K, covariance_type, start, reg_covar, prior, rng):
     if start == "k-means++":
         from .clustering import kmeans
 
-        labels = kmeans(X, K, init="k-means++", seed=rng).labels
-        resp = np.zeros((X.shape[0], K))
-        resp[np.arange(X.shape[0]), labels] = 1.0
+        labels = kmeans(U, K, init="k-means++", seed=rng).labels
+        resp = np.zeros((U.shape[0], K))
+        resp[np.arange(U.shape[0]), labels] = 1.0
     else:  # "random"
-        resp = rng.uniform(size=(X.shape[0], K))
+        resp = rng.uniform(size=(U.shape[0], K))
         resp /= resp.sum(axis=1, keepdims=True)
-    return _m_step(X, resp, covariance_type, reg_covar, iteration=0)
+    if prior is not None:
+        from . import prior as priors
+
+        return priors.map_m_step(U, resp, prior, covariance_type)
+    return _m_step(U, resp, covariance_type, reg_covar)
 
 
 def _check_init(init, K, D):
@@ -510,24 +714,9 @@ def _check_init(init, K, D):
     return weights, means, covariances
 
 
-def _check_covariance_type(covariance_type):
+def check_covariance_type(covariance_type):
+    """Raise ``ValueError`` unless ``covariance_type`` is one of :data:`COVARIANCE_TYPES`."""
     if covariance_type not in COVARIANCE_TYPES:
         raise ValueError(
             f"covariance_type must be one of {', '.join(map(repr, COVARIANCE_TYPES))}, got {covariance_type!r}."
         )
-
-
-def _check_responsibilities(resp, n_samples):
-    resp = np.asarray(resp, dtype=float)
-    if resp.ndim != 2 or resp.shape[0] != n_samples:
-        raise ValueError(
-            f"responsibilities must have shape (N, K) with N = {n_samples} rows, one per point of X, "
-            f"but it has shape {resp.shape}."
-        )
-    if not np.all(np.isfinite(resp)) or np.any(resp < 0):
-        raise ValueError("responsibilities must be finite and non-negative.")
-    if not np.allclose(resp.sum(axis=1), 1.0, rtol=0, atol=1e-6):
-        raise ValueError("each row of responsibilities must sum to 1 (normalise over components, axis=1).")
-    return resp
-
-

@@ -119,7 +119,7 @@ def test_other_counts_must_be_positive_integers(X, option, bad):
         mixlib.fit_gmm(X, 2, **{option: bad})
 
 
-@pytest.mark.parametrize("bad", ["ful", "Full", "tied", "", None])
+@pytest.mark.parametrize("bad", ["ful", "Full", "Tied", "", None])
 def test_unknown_covariance_type(X, bad):
     with pytest.raises(ValueError, match="covariance_type must be one of"):
         mixlib.fit_gmm(X, 2, covariance_type=bad)
