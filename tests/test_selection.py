@@ -174,3 +174,46 @@ def test_bad_lookups_are_named(grid):
         grid.best("icl")
     with pytest.raises(ValueError, match="column"):
         grid.table("icl")
+
+
+# ---------------------------------------------------------------------------
+# Tied covariances and the conjugate prior
+
+
+@pytest.fixture(scope="module")
+def tied_and_full(faithful):
+    # Ten restarts per fit: a few k-means++ starts of tied K = 3 end at a lower maximum (ln L ≈ −1140).
+    return select_models(faithful, [2, 3], ("tied", "full"), seed=0, n_init=10, tol=1e-8, max_iter=1000)
+
+
+def test_on_old_faithful_tied_three_beats_full_two(tied_and_full):
+    tied = tied_and_full.row("tied", 3)
+    assert tied.log_likelihood == pytest.approx(-1126.32, abs=5e-3)
+    assert tied.n_parameters == 2 + 6 + 3  # K − 1 weights, K·D means, one D(D+1)/2 covariance
+    assert tied.bic == pytest.approx(2314.30, abs=0.01)
+    assert tied_and_full.row("full", 2).bic == pytest.approx(2322.19, abs=0.01)
+    best = tied_and_full.best("bic")
+    assert (best.covariance_type, best.n_components) == ("tied", 3)
+
+
+def test_the_default_prior_reproduces_mclusts_table_entry(faithful):
+    from mixlib.prior import default_prior, log_posterior
+
+    result = select_models(faithful, [2], ("full",), prior="default", seed=0, n_init=5, tol=1e-12, max_iter=5000)
+    row = result.row("full", 2)
+    # mclust 6.0.0, Mclust(faithful, 2, "VVV", prior = priorControl()): loglik −1130.50926, BIC −2322.68235.
+    assert row.log_likelihood == pytest.approx(-1130.50926, abs=1e-5)
+    assert -row.bic == pytest.approx(-2322.68235, abs=1e-4)
+    fit = row.result
+    expected = log_posterior(faithful, fit.weights, fit.means, fit.covariances, default_prior(faithful, 2, "full"), "full")
+    assert row.log_posterior == pytest.approx(expected, rel=1e-10)
+    assert "with the prior 'default'" in result.to_text()
+
+
+def test_with_the_default_prior_no_fit_collapses(three_points):
+    types = ("spherical", "diag", "tied", "full")
+    without = select_models(three_points, [1, 2, 3], types, reg_covar=0.0, n_init=2)
+    assert any(row.failed for row in without)
+    with_prior = select_models(three_points, [1, 2, 3], types, prior="default", n_init=2)
+    assert not any(row.failed for row in with_prior)
+    assert all(np.isfinite(row.bic) and row.log_posterior is not None for row in with_prior)
