@@ -103,16 +103,35 @@ def squared_distances(X, centers) -> np.ndarray:
     X = check_data(X)
     centers = _as_centers(centers, X.shape[1], "centers")
     m = centers.mean(axis=0)
-    return _squared_distances(X - m, centers - m)
+    return np.maximum(_squared_distances(X - m, centers - m), 0.0)
 
 
 def _squared_distances(X, centers):
-    """The expansion of :func:`squared_distances` for data already centred near the centres."""
-    d2 = X @ (-2.0 * centers.T)
-    d2 += np.einsum("nd,nd->n", X, X)[:, None]
-    d2 += np.einsum("kd,kd->k", centers, centers)
-    np.maximum(d2, 0.0, out=d2)  # rounding can make a tiny distance negative
-    return d2
+    """The expansion of :func:`squared_distances` for data already centred near the centres.
+
+    Rounding can leave a distance of about −1e-16 ‖x_n‖²; callers that expose one clip it."""
+    # Built as K rows of N so that each sum runs along the long axis; returned as its (N, K) transpose.
+    d2 = (-2.0 * centers) @ X.T
+    d2 += np.einsum("nd,nd->n", X, X)
+    d2 += np.einsum("kd,kd->k", centers, centers)[:, None]
+    return d2.T
+
+
+def _nearest_centres(d2):
+    """k(n) = argmin_k d2[n, k], the first such k on a tie, and min_k d2[n, k], for every n.
+
+    A sweep over the K centres, each claiming the points strictly nearer to it than to
+    every earlier centre: K vector operations over N, where np.argmin along the short
+    axis would loop over the N rows."""
+    labels = np.zeros(d2.shape[0], dtype=np.intp)
+    nearest = d2[:, 0].copy()
+    for k in range(1, d2.shape[1]):
+        closer = d2[:, k] < nearest  # strictly, so that a tie stays with the earlier centre
+        # Every label so far is below k, so this sets the closer points to k, as
+        # labels[closer] = k would, without a masked store's cost.
+        np.maximum(labels, k * closer, out=labels)
+        np.minimum(nearest, d2[:, k], out=nearest)
+    return labels, np.maximum(nearest, 0.0, out=nearest)
 
 
 def distortion(X, centers, labels) -> float:
@@ -149,7 +168,7 @@ def _kmeans_plusplus_indices(X, K, rng):
     N = X.shape[0]
     n_candidates = 2 + int(np.log(K))
     chosen = [int(rng.integers(N))]
-    closest = _squared_distances(X, X[chosen])[:, 0]
+    closest = np.maximum(_squared_distances(X, X[chosen])[:, 0], 0.0)
     for _ in range(1, K):
         cumulative = np.cumsum(closest)
         if cumulative[-1] > 0:
@@ -158,7 +177,7 @@ def _kmeans_plusplus_indices(X, K, rng):
             candidates = np.minimum(np.searchsorted(cumulative, draws, side="right"), N - 1)
         else:  # every point already sits on a centre: any other point is as good
             candidates = rng.choice(np.setdiff1d(np.arange(N), chosen), size=1)
-        potentials = np.minimum(closest[:, None], _squared_distances(X, X[candidates]))
+        potentials = np.clip(_squared_distances(X, X[candidates]), 0.0, closest[:, None])
         best = int(np.argmin(potentials.sum(axis=0)))
         chosen.append(int(candidates[best]))
         closest = potentials[:, best]
@@ -221,7 +240,9 @@ def kmeans(X, n_clusters: int, *, init="k-means++", n_init: int = 1, max_iter: i
         raise TypeError(f"keep_history must be True or False, got {keep_history!r}.")
     rng = as_generator(seed)
     origin = X.mean(axis=0)
-    X = X - origin  # every distance from here on is taken on centred data
+    # Every distance from here on is taken on centred data; column-major, because the
+    # distance expansion and the centre update run down the columns.
+    X = np.asfortranarray(X - origin)
     given = _initial_centers(X, K, init, n_init, origin)
 
     best = None
@@ -261,21 +282,21 @@ def _lloyd(X, centers, max_iter, keep_history, origin):
     label_type = np.min_scalar_type(K - 1)  # the history keeps a copy of the labels per half-step
     history, trace = [], []
 
-    def record(step, centers, labels):
-        J = None if labels is None else _distortion(X, centers, labels)
+    def record(step, centers, labels, J):
         if J is not None:
             trace.append(J)
         if keep_history:
             kept = None if labels is None else frozen(labels.astype(label_type))
             history.append(KMeansStep(step, frozen(centers + origin), kept, J))
 
-    record("init", centers, None)
+    record("init", centers, None, None)
     labels = earlier = None
     n_iter = 0
     converged = False
     while not converged:
-        nearest = np.argmin(_squared_distances(X, centers), axis=1)
-        assigned = _fill_empty_clusters(X, nearest, centers)
+        nearest, d2_nearest = _nearest_centres(_squared_distances(X, centers))
+        counts = np.bincount(nearest, minlength=K)
+        assigned = nearest if np.all(counts) else _fill_empty_clusters(X, nearest, centers, counts)
         # Coinciding centres (repeated points) can pass a point back and forth between them
         # at equal J, so an amended assignment also counts as stable if it repeats the one before.
         converged = labels is not None and (
@@ -284,14 +305,23 @@ def _lloyd(X, centers, max_iter, keep_history, origin):
         )
         if converged or n_iter == max_iter:
             break
-        record("assign", centers, nearest)
+        J_assigned = float(d2_nearest.sum())
+        record("assign", centers, nearest, J_assigned)
         labels, earlier = assigned, labels
-        centers = _means(X, labels, K)
+        if assigned is not nearest:
+            counts = np.bincount(labels, minlength=K)
+        new_centers = _means(X, labels, counts)
+        if assigned is nearest:
+            # Each mean lowers its cluster's J by N_k ‖μ_k^new − μ_k^old‖² (the parallel-axis theorem).
+            J_updated = J_assigned - float(counts @ np.sum((new_centers - centers) ** 2, axis=1))
+        else:
+            J_updated = _distortion(X, new_centers, labels)
+        centers = new_centers
         n_iter += 1
-        record("update", centers, labels)
+        record("update", centers, labels, max(J_updated, 0.0))
     if not converged:  # so that the labels belong to the returned centres
         labels = nearest
-        record("assign", centers, labels)
+        record("assign", centers, labels, float(d2_nearest.sum()))
     clusters_found = int(np.count_nonzero(np.bincount(nearest, minlength=K)))
     result = KMeansResult(
         centers=frozen(centers + origin),
@@ -305,22 +335,19 @@ def _lloyd(X, centers, max_iter, keep_history, origin):
     return result, clusters_found
 
 
-def _means(X, labels, K):
-    """The update half-step μ_k = Σ_{n : k(n) = k} x_n / N_k (every N_k > 0 here)."""
-    counts = np.bincount(labels, minlength=K)
+def _means(X, labels, counts):
+    """The update half-step μ_k = Σ_{n : k(n) = k} x_n / N_k, given every N_k > 0."""
+    K = len(counts)
     sums = np.column_stack([np.bincount(labels, weights=column, minlength=K) for column in X.T])
     return sums / counts[:, None]
 
 
-def _fill_empty_clusters(X, labels, centers):
+def _fill_empty_clusters(X, labels, centers, counts):
     """The empty-cluster rule of :func:`kmeans`: each centre that no point chose takes
     the point farthest from its own centre, never the last point of a cluster.
-    Returns ``labels`` itself when no cluster is empty, else an amended copy."""
-    K = centers.shape[0]
-    counts = np.bincount(labels, minlength=K)
+    ``counts`` are the N_k of ``labels``; returns an amended copy of ``labels``."""
+    counts = counts.copy()
     empty = np.flatnonzero(counts == 0)
-    if len(empty) == 0:
-        return labels
     labels = labels.copy()
     own = np.sum((X - centers[labels]) ** 2, axis=1)
     worst_served_first = iter(np.argsort(-own, kind="stable"))
