@@ -51,8 +51,7 @@ def _same_count(a, b) -> bool:
 
 N_PARAMETERS = Exercise(
     "number of parameters",
-    hint="count the free weights, the mean entries and the free covariance entries separately, then "
-         "add.",
+    hint="count the free weights, the mean entries and the free covariance entries separately, then add.",
     mistakes=(
         Mistake("K weights", _count(free_weights=lambda K: K),
                 "you counted one parameter too many: the K weights sum to 1, so only K − 1 are free."),
@@ -199,8 +198,8 @@ def _bic_table(X, ks):
 
 BIC_TABLE = Exercise(
     "BIC table",
-    hint="for each K in ks: result = mixlib.fit_gmm(X, K, n_init=5, seed=0); then use "
-         "result.log_likelihood and result.n_parameters (or your own bic function).",
+    hint="for each K in ks: result = mixlib.fit_gmm(X, K, n_init=5, seed=0); then use result.log_likelihood "
+         "and result.n_parameters (or your own bic function).",
     mistakes=(
         Mistake("mclust's sign", lambda X, ks: -_bic_table(X, ks),
                 "your values are −BIC " + _MINUS_BIC),

@@ -65,9 +65,8 @@ def _log_gaussian_variant(*, two_pi=lambda D: D / 2, log_det=0.5, quadratic=0.5,
 
 LOG_GAUSSIAN = Exercise(
     "log-density of a Gaussian",
-    hint="L = np.linalg.cholesky(covariance); solve L y_n = x_n − μ with "
-         "scipy.linalg.solve_triangular(L, (X - mean).T, lower=True); then ln N = −½ (D ln 2π + 2 Σ_d "
-         "ln L_dd + ‖y_n‖²).",
+    hint="L = np.linalg.cholesky(covariance); solve L y_n = x_n − μ with scipy.linalg.solve_triangular(L, (X - "
+         "mean).T, lower=True); then ln N = −½ (D ln 2π + 2 Σ_d ln L_dd + ‖y_n‖²).",
     mistakes=(
         Mistake("density, not its log", lambda X, m, c: np.exp(_log_gaussian_reference(X, m, c)),
                 "you returned the density N(x | μ, Σ) itself; the exercise asks for its logarithm."),
@@ -155,8 +154,8 @@ def _mixture_density_reference(x, weights, means, sigmas):
 
 MIXTURE_DENSITY = Exercise(
     "density of a 1-D mixture",
-    hint="broadcast x[:, None] against the (K,) parameters to get an (M, K) array of N(x_m | μ_k, "
-         "σ_k²), then take its matrix product with the weights.",
+    hint="broadcast x[:, None] against the (K,) parameters to get an (M, K) array of N(x_m | μ_k, σ_k²), then "
+         "take its matrix product with the weights.",
     mistakes=(
         Mistake("ln p", lambda x, w, m, s: np.log(_gaussians_1d(x, m, s**2) @ w),
                 "you returned ln p(x); the exercise asks for the density p(x) itself."),

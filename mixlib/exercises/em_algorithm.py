@@ -39,8 +39,8 @@ def _swap_first_two(weights, means, covariances):
 
 EM_ITERATION = Exercise(
     "one EM iteration",
-    hint="E step: γ = responsibilities at the given parameters; M step: N_k = γ.sum(axis=0), π_k = "
-         "N_k/N, μ_k = γ.T @ X / N_k, then Σ_k about the new μ_k.",
+    hint="E step: γ = responsibilities at the given parameters; M step: N_k = γ.sum(axis=0), π_k = N_k/N, μ_k "
+         "= γ.T @ X / N_k, then Σ_k about the new μ_k.",
     mistakes=(
         Mistake("covariances about the old means",
                 lambda X, w, m, c: _m_step_from(X, gmm.responsibilities(X, w, m, c), about_old=m),
@@ -105,8 +105,8 @@ def _trace(X, init, tol, max_iter, reg_covar=0.0):
 
 EM_LOOP = Exercise(
     "the EM loop",
-    hint="start the trace with the log-likelihood at init; then repeat: one EM iteration, append the "
-         "new log-likelihood, stop if |new − old| / N < tol.",
+    hint="start the trace with the log-likelihood at init; then repeat: one EM iteration, append the new "
+         "log-likelihood, stop if |new − old| / N < tol.",
     mistakes=(
         Mistake("no starting value", lambda *args: _trace(*args)[1:],
                 "your trace leaves out the starting value: it should begin with ln p(X | θ⁽⁰⁾) at the initial "

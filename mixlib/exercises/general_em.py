@@ -106,8 +106,8 @@ def _expected_log_joint(X, q, weights, means, covariances):
 
 FREE_ENERGY = Exercise(
     "free energy",
-    hint="build the (N, K) array ln π_k + ln N(x_n | μ_k, Σ_k) in log space, then sum q_nk · (that "
-         "array − ln q_nk), taking q_nk ln q_nk = 0 where q_nk = 0.",
+    hint="build the (N, K) array ln π_k + ln N(x_n | μ_k, Σ_k) in log space, then sum q_nk · (that array − ln "
+         "q_nk), taking q_nk ln q_nk = 0 where q_nk = 0.",
     mistakes=(
         Mistake("no entropy", _expected_log_joint,
                 "you returned Q = Σ q_nk ln[π_k N(x_n | μ_k, Σ_k)] alone: the entropy term is missing. "

@@ -42,8 +42,8 @@ def _distortion_cases() -> list[Case]:
 
 DISTORTION = Exercise(
     "distortion J",
-    hint="centers[labels] is an (N, D) array whose row n is the centre of point n; sum the squares of X"
-         " − centers[labels].",
+    hint="centers[labels] is an (N, D) array whose row n is the centre of point n; sum the squares of X − "
+         "centers[labels].",
     mistakes=(
         Mistake("distances not squared", lambda X, c, l: np.sqrt(_own_squared_distances(X, c, l)).sum(),
                 "you summed the distances ‖x_n − μ_k‖; J sums the squared distances ‖x_n − μ_k‖²."),
@@ -111,8 +111,8 @@ def _nearest(X, centers):
 # and distances rather than by comparing with one wrong answer.
 ASSIGNMENT = Exercise(
     "assignment step",
-    hint="X[:, None, :] − centers[None, :, :] has shape (N, K, D); square, sum over the last axis and "
-         "take np.argmin over the centres (axis=1).",
+    hint="X[:, None, :] − centers[None, :, :] has shape (N, K, D); square, sum over the last axis and take "
+         "np.argmin over the centres (axis=1).",
     mistakes=(
         Mistake("argmax", lambda X, c: np.argmax(_squared_distances(X, c), axis=1),
                 "farthest centre: the assignment takes the argmin of the distances, not the argmax",

@@ -36,8 +36,8 @@ def _weighted_densities(X, weights, means, covariances):
 
 LOG_LIKELIHOOD = Exercise(
     "log-likelihood",
-    hint="compute ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) for every n and k (mixlib.gmm.log_gaussian gives"
-         " the second term), take a log-sum-exp over k for each n, then sum over n.",
+    hint="compute ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) for every n and k (mixlib.gmm.log_gaussian gives the "
+         "second term), take a log-sum-exp over k for each n, then sum over n.",
     mistakes=(
         Mistake("mean over the points", lambda X, *theta: gmm.log_likelihood(X, *theta) / len(X),
                 "your value is the average over the points; the log-likelihood is the sum over n, not the mean."),
@@ -96,8 +96,8 @@ def _complete_cases() -> list[Case]:
 
 COMPLETE_LOG_LIKELIHOOD = Exercise(
     "complete-data log-likelihood",
-    hint="compute the (N, K) array ln π_k + ln N(x_n | μ_k, Σ_k) (mixlib.gmm.log_gaussian gives the "
-         "second term), multiply it elementwise by Z and sum everything.",
+    hint="compute the (N, K) array ln π_k + ln N(x_n | μ_k, Σ_k) (mixlib.gmm.log_gaussian gives the second "
+         "term), multiply it elementwise by Z and sum everything.",
     mistakes=(
         Mistake("incomplete-data log-likelihood", lambda X, Z, *theta: gmm.log_likelihood(X, *theta),
                 "your value is the incomplete-data log-likelihood ln p(X | θ); with the labels Z known, keep only "
@@ -170,8 +170,8 @@ def _relabelled(relabel):
 
 SAMPLE = Exercise(
     "sampling",
-    hint="draw the labels with rng.choice and p=weights; then turn standard-normal draws ε_n into "
-         "x_n = μ_{z_n} + L_{z_n} ε_n, where L_k = np.linalg.cholesky(Σ_k).",
+    hint="draw the labels with rng.choice and p=weights; then turn standard-normal draws ε_n into x_n = "
+         "μ_{z_n} + L_{z_n} ε_n, where L_k = np.linalg.cholesky(Σ_k).",
     # Draws are random, so every mistake is spotted from their statistics, not matched.
     mistakes=(
         Mistake("Σ for its factor", lambda *args: _draw(*args, factor=lambda c: c), "L_k the Cholesky factor of Σ_k",

@@ -106,8 +106,7 @@ def _covariances(X, resp, means):
 
 MEANS = Exercise(
     "M step for μ_k",
-    hint="N_k is responsibilities.sum(axis=0); the weighted sums Σ_n γ(z_nk) x_n are responsibilities.T"
-         " @ X.",
+    hint="N_k is responsibilities.sum(axis=0); the weighted sums Σ_n γ(z_nk) x_n are responsibilities.T @ X.",
     mistakes=(
         Mistake("divided by N", lambda X, r: _weighted_sums(X, r) / len(X),
                 "your means are divided by N, the number of all points; divide component k's weighted sum by "
@@ -138,8 +137,7 @@ def check_m_step_means(student) -> Feedback:
 
 WEIGHTS = Exercise(
     "M step for π_k",
-    hint="N_k = responsibilities.sum(axis=0) is the effective number of points of component k; π_k = "
-         "N_k / N.",
+    hint="N_k = responsibilities.sum(axis=0) is the effective number of points of component k; π_k = N_k / N.",
     mistakes=(
         Mistake("N_k, not divided by N", lambda r: r.sum(axis=0),
                 "your weights are the effective numbers N_k; divide by N so that they sum to 1."),
@@ -173,8 +171,8 @@ def check_m_step_weights(student) -> Feedback:
 
 COVARIANCES = Exercise(
     "M step for Σ_k",
-    hint="for each k, weight the outer products of the residuals x_n − μ_k by γ(z_nk), sum over n and "
-         "divide by N_k.",
+    hint="for each k, weight the outer products of the residuals x_n − μ_k by γ(z_nk), sum over n and divide "
+         "by N_k.",
     mistakes=(
         Mistake("divided by N", lambda X, r, m: covariance_sums(X, r, m) / len(X),
                 "your covariances are divided by N; divide component k's sum by its own N_k = Σ_n γ(z_nk)."),

@@ -39,8 +39,8 @@ def _shifted_log_sum_exp(a, shift):
 
 LOG_SUM_EXP = Exercise(
     "log-sum-exp",
-    hint="find each row's maximum m_n, exponentiate ℓ_nk − m_n (every exponent is then ≤ 0), sum over "
-         "k, take the logarithm and add m_n back.",
+    hint="find each row's maximum m_n, exponentiate ℓ_nk − m_n (every exponent is then ≤ 0), sum over k, take "
+         "the logarithm and add m_n back.",
     mistakes=(
         Mistake("maximum not added back", lambda a: _shifted_log_sum_exp(a, a.max(axis=1, keepdims=True)),
                 "your result is short by each row's maximum: after ln Σ_k exp(ℓ_nk − m_n), add m_n back."),
@@ -175,8 +175,8 @@ def _sigmoid_reference(weights, means, covariance):
 
 SIGMOID = Exercise(
     "responsibility as a sigmoid",
-    hint="with P = np.linalg.inv(covariance) (or np.linalg.solve), w = P @ (μ_1 − μ_2) and w0 = −½ μ_1 "
-         "@ P @ μ_1 + ½ μ_2 @ P @ μ_2 + ln(π_1/π_2).",
+    hint="with P = np.linalg.inv(covariance) (or np.linalg.solve), w = P @ (μ_1 − μ_2) and w0 = −½ μ_1 @ P @ "
+         "μ_1 + ½ μ_2 @ P @ μ_2 + ln(π_1/π_2).",
     mistakes=(
         Mistake("w with the wrong sign", _sigmoid_variant(sign=-1.0),
                 "w has the wrong sign: γ(z_n1) grows towards μ_1, so w = Σ⁻¹(μ_1 − μ_2), not Σ⁻¹(μ_2 − μ_1)."),

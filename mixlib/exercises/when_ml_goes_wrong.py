@@ -136,8 +136,8 @@ def _same_fit(a, b) -> bool:
 
 BEST_OF_RESTARTS = Exercise(
     "best of restarts",
-    hint="loop over the seeds, fit with mixlib.fit_gmm(X, K, seed=s) and keep the result whose "
-         ".log_likelihood is largest (max(..., key=...) does it in one line).",
+    hint="loop over the seeds, fit with mixlib.fit_gmm(X, K, seed=s) and keep the result whose .log_likelihood "
+         "is largest (max(..., key=...) does it in one line).",
     mistakes=(
         Mistake("the lowest", lambda *args: min(_fits(*args), key=_by_log_likelihood),
                 "you returned the run with the lowest log-likelihood; the best fit is the one with the highest: "
@@ -234,8 +234,8 @@ def _map_variant(*, between=True, denominator=lambda nu, Nk, D: nu + Nk + D + 2,
 
 MAP_M_STEP = Exercise(
     "MAP M step",
-    hint="compute N_k and x̄_k as in the ML M step; shrink x̄_k towards μ_P for μ_k; W_k about x̄_k, "
-         "B_k from x̄_k − μ_P, then Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2).",
+    hint="compute N_k and x̄_k as in the ML M step; shrink x̄_k towards μ_P for μ_k; W_k about x̄_k, B_k from "
+         "x̄_k − μ_P, then Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2).",
     mistakes=(
         Mistake("no B_k", _map_variant(between=False),
                 "your covariances lack the term B_k = κN_k/(κ + N_k) (x̄_k − μ_P)(x̄_k − μ_P)ᵀ: the distance "
