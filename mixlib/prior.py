@@ -94,9 +94,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, multigammaln
 
-from ._validation import check_data, check_parameters, check_positive_int, frozen
-
-COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
+from ._validation import (
+    check_data,
+    check_distributions,
+    check_parameters,
+    check_positive_int,
+    frozen,
+    real_array,
+)
+from .gmm import check_covariance_type, log_likelihood
 DEFAULT_SHRINKAGE = 0.01
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -149,9 +155,13 @@ class ConjugatePrior:
         return self.mean.shape[0]
 
     def __repr__(self) -> str:
-        scale = f"{self.scale:.6g}" if np.ndim(self.scale) == 0 else f"<({self.n_features}, {self.n_features}) matrix>"
+        D = self.n_features
+        scale = f"{self.scale:.6g}" if np.ndim(self.scale) == 0 else f"<({D}, {D}) matrix>"
         mean = np.array2string(np.asarray(self.mean), precision=6, separator=", ")
-        return f"ConjugatePrior(shrinkage={self.shrinkage:.6g}, mean={mean}, dof={self.dof:.6g}, scale={scale})"
+        return (
+            f"ConjugatePrior(shrinkage={self.shrinkage:.6g}, mean={mean}, dof={self.dof:.6g}, "
+            f"scale={scale})"
+        )
 
 
 def _finite_number(value, field, symbol):
@@ -171,10 +181,7 @@ def _positive_number(value, field, symbol):
 
 
 def _prior_mean(mean):
-    try:
-        mean = np.array(mean, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"ConjugatePrior.mean (μ_P) must be a numeric vector of length D: {exc}") from None
+    mean = real_array(mean, "ConjugatePrior.mean (μ_P)").copy()
     if mean.ndim == 0:
         mean = mean[None]
     if mean.ndim != 1 or mean.size == 0:
@@ -187,10 +194,7 @@ def _prior_mean(mean):
 def _prior_scale(scale, D):
     if isinstance(scale, bool):
         raise TypeError(f"ConjugatePrior.scale (Λ) must be a number or a ({D}, {D}) matrix, got {scale!r}.")
-    try:
-        array = np.array(scale, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"ConjugatePrior.scale (Λ) must be a number or a ({D}, {D}) matrix: {exc}") from None
+    array = real_array(scale, "ConjugatePrior.scale (Λ)").copy()
     if not np.all(np.isfinite(array)):
         raise ValueError("ConjugatePrior.scale (Λ) contains NaN or inf; it must be finite.")
     if array.ndim == 0:
@@ -278,13 +282,6 @@ def resolve_prior(prior, X, n_components: int, covariance_type: str):
     return prior
 
 
-def check_covariance_type(covariance_type):
-    if covariance_type not in COVARIANCE_TYPES:
-        raise ValueError(
-            f"covariance_type must be one of {', '.join(map(repr, COVARIANCE_TYPES))}, got {covariance_type!r}."
-        )
-
-
 def check_prior(prior, n_features: int, covariance_type: str) -> None:
     """Raise if ``prior`` does not fit data of dimension D = ``n_features`` and the covariance type."""
     if not isinstance(prior, ConjugatePrior):
@@ -331,7 +328,7 @@ def map_m_step(X, resp, prior: ConjugatePrior, covariance_type: str = "full"):
     Returns ``(weights, means, covariances)``; covariances are always (K, D, D).
     """
     X = check_data(X)
-    resp = _check_responsibilities(resp, X.shape[0])
+    resp = check_distributions(resp, "responsibilities", n_samples=X.shape[0])
     check_prior(prior, X.shape[1], covariance_type)
     return _map_m_step(X, resp, prior, covariance_type)
 
@@ -363,23 +360,6 @@ def _map_m_step(X, resp, prior, covariance_type):
         variances = (scale + np.trace(scatter, axis1=1, axis2=2)) / (nu + (Nk + 1) * D + 2)
         covariances = variances[:, None, None] * np.eye(D)
     return Nk / N, means, covariances
-
-
-def _check_responsibilities(resp, n_samples):
-    resp = np.asarray(resp)
-    if resp.dtype == object or not np.issubdtype(resp.dtype, np.number) or np.iscomplexobj(resp):
-        raise TypeError("responsibilities must be a real numeric array of shape (N, K).")
-    resp = resp.astype(float, copy=False)
-    if resp.ndim != 2 or resp.shape[0] != n_samples or resp.shape[1] == 0:
-        raise ValueError(
-            f"responsibilities must have shape (N, K) with N = {n_samples} rows, one per point of X, "
-            f"but it has shape {resp.shape}."
-        )
-    if not np.all(np.isfinite(resp)) or np.any(resp < 0):
-        raise ValueError("responsibilities must be finite and non-negative.")
-    if not np.allclose(resp.sum(axis=1), 1.0, rtol=0, atol=1e-6):
-        raise ValueError("each row of responsibilities must sum to 1 (normalise over components, axis=1).")
-    return resp
 
 
 # ---------------------------------------------------------------------------
@@ -423,7 +403,8 @@ def _log_prior(prior, means, covariances, covariance_type):
         log_det = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
         # κ (μ_k − μ_P)ᵀ Σ_k⁻¹ (μ_k − μ_P) = κ ‖L_k⁻¹(μ_k − μ_P)‖².
         whitened = np.linalg.solve(chol, offsets[:, :, None])[:, :, 0]
-        mean_terms = 0.5 * D * (np.log(kappa) - _LOG_2PI) - 0.5 * log_det - 0.5 * kappa * np.sum(whitened**2, axis=1)
+        mahalanobis = np.sum(whitened**2, axis=1)
+        mean_terms = 0.5 * D * (np.log(kappa) - _LOG_2PI) - 0.5 * log_det - 0.5 * kappa * mahalanobis
         if covariance_type == "tied":
             log_det, chol = log_det[:1], chol[:1]
         # tr(Λ Σ⁻¹) = ‖L⁻¹ C‖²_F for Λ = C Cᵀ.
@@ -436,9 +417,9 @@ def _log_prior(prior, means, covariances, covariance_type):
         )
         return float(mean_terms.sum() + inverse_wishart.sum())
     variances = np.diagonal(covariances, axis1=1, axis2=2)
-    mean_terms = 0.5 * D * (np.log(kappa) - _LOG_2PI) - 0.5 * np.log(variances).sum(axis=1) - 0.5 * kappa * np.sum(
-        offsets**2 / variances, axis=1
-    )
+    mahalanobis = np.sum(offsets**2 / variances, axis=1)
+    log_det = np.log(variances).sum(axis=1)
+    mean_terms = 0.5 * D * (np.log(kappa) - _LOG_2PI) - 0.5 * log_det - 0.5 * kappa * mahalanobis
     if covariance_type == "spherical":
         variances = variances[:, :1]
     a, b = 0.5 * nu, 0.5 * scale
@@ -458,13 +439,18 @@ def _check_structure(covariances, covariance_type):
                 "have non-zero off-diagonal entries."
             )
     if covariance_type == "spherical" and not np.allclose(diagonal, diagonal[:, :1], rtol=1e-10, atol=0):
-        raise ValueError("covariance_type='spherical' needs covariances σ²_k I, but some diagonals are not constant.")
+        raise ValueError(
+            "covariance_type='spherical' needs covariances σ²_k I, but some diagonals are not constant."
+        )
     if covariance_type == "tied" and not np.allclose(covariances, covariances[:1], rtol=1e-10, atol=0):
-        raise ValueError("covariance_type='tied' needs one covariance shared by all components, but they differ.")
+        raise ValueError(
+            "covariance_type='tied' needs one covariance shared by all components, but they differ."
+        )
 
 
-def log_posterior(X, weights, means, covariances, prior: ConjugatePrior, covariance_type: str = "full") -> float:
+def log_posterior(
+    X, weights, means, covariances, prior: ConjugatePrior, covariance_type: str = "full"
+) -> float:
     """The penalised objective MAP-EM increases: ln p(X | θ) + ln p(θ)."""
-    from .gmm import log_likelihood
-
-    return log_likelihood(X, weights, means, covariances) + log_prior(prior, means, covariances, covariance_type)
+    log_p_theta = log_prior(prior, means, covariances, covariance_type)
+    return log_likelihood(X, weights, means, covariances) + log_p_theta

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_data, check_enough_samples, check_positive_int
-from .errors import ConvergenceWarning
-from .gmm import SingularityError, fit_gmm, n_parameters
-from .prior import COVARIANCE_TYPES, ConjugatePrior, check_prior
+from ._validation import as_generator, check_data, check_enough_samples, check_positive_int
+from .errors import ConvergenceWarning, SingularityError
+from .gmm import COVARIANCE_TYPES, check_covariance_type, fit_gmm, n_parameters
+from .prior import ConjugatePrior, check_prior
 
 CRITERIA = ("bic", "aic")
 _COLUMNS = ("log_likelihood", "n_parameters", "bic", "aic", "log_posterior", "n_iter")
@@ -81,7 +81,8 @@ class CandidateModel:
         head = f"CandidateModel({self.covariance_type!r}, K={self.n_components}"
         if self.failed:
             return f"{head}, failed: {self.reason})"
-        flag = ("" if self.converged else ", not converged") + (", with warnings" if self.warnings_raised else "")
+        flag = "" if self.converged else ", not converged"
+        flag += ", with warnings" if self.warnings_raised else ""
         return f"{head}, ln L={self.log_likelihood:.6g}, p={self.n_parameters}, BIC={self.bic:.6g}{flag})"
 
 
@@ -130,7 +131,10 @@ class ModelSelection:
     def sorted(self, criterion: str = "bic") -> tuple:
         """The candidates from best to worst by ``criterion``; failed fits last."""
         criterion = _check_criterion(criterion)
-        return tuple(sorted(self.rows, key=lambda row: (row.failed, getattr(row, criterion) if not row.failed else 0)))
+        def key(row):
+            return (row.failed, 0.0 if row.failed else getattr(row, criterion))
+
+        return tuple(sorted(self.rows, key=key))
 
     def table(self, column: str = "bic") -> np.ndarray:
         """A K × covariance-type array of ``column`` (rows follow ``n_components``, columns
@@ -141,7 +145,8 @@ class ModelSelection:
         for row in self.rows:
             value = getattr(row, column)
             if not row.failed and value is not None:
-                out[self.n_components.index(row.n_components), self.covariance_types.index(row.covariance_type)] = value
+                i = self.n_components.index(row.n_components)
+                out[i, self.covariance_types.index(row.covariance_type)] = value
         return out
 
     def to_text(self, criterion: str = "bic") -> str:
@@ -248,7 +253,9 @@ def select_models(
         for K in Ks:
             rng = streams(K, covariance_type)
             rows.append(_fit_candidate(X, K, covariance_type, rng, options))
-    unconverged = [f"{row.covariance_type} K={row.n_components}" for row in rows if not row.failed and not row.converged]
+    unconverged = [
+        f"{row.covariance_type} K={row.n_components}" for row in rows if not row.failed and not row.converged
+    ]
     if unconverged:
         warnings.warn(
             f"{len(unconverged)} of {len(rows)} fits stopped at max_iter before meeting tol "
@@ -276,9 +283,8 @@ def _fit_candidate(X, K, covariance_type, rng, options):
             result = fit_gmm(X, K, covariance_type=covariance_type, seed=rng, **options)
     except SingularityError as error:
         nan = float("nan")
-        return CandidateModel(
-            covariance_type, K, nan, p, nan, nan, False, 0, None, None, str(error), _pass_on(caught, covariance_type, K)
-        )
+        passed_on = _pass_on(caught, covariance_type, K)
+        return CandidateModel(covariance_type, K, nan, p, nan, nan, False, 0, None, None, str(error), passed_on)
     ll = float(result.log_likelihood)
     log_posterior = getattr(result, "log_posterior", None)
     return CandidateModel(
@@ -306,19 +312,19 @@ def _pass_on(caught, covariance_type, K):
             continue
         message = str(warning.message)
         messages.append(message)
-        warnings.warn(f"covariance_type={covariance_type!r}, K={K}: {message}", warning.category, stacklevel=4)
+        where = f"covariance_type={covariance_type!r}, K={K}"
+        warnings.warn(f"{where}: {message}", warning.category, stacklevel=4)
     return tuple(messages)
 
 
 def _seed_streams(seed):
-    if isinstance(seed, np.random.Generator):
-        return lambda K, covariance_type: seed
-    if seed is None:
-        rng = np.random.default_rng()
+    rng = as_generator(seed)  # the checks; an int seed then gets one stream per fit
+    if seed is None or isinstance(seed, np.random.Generator):
         return lambda K, covariance_type: rng
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be None, a non-negative int or a numpy Generator, got {seed!r}.")
-    return lambda K, covariance_type: np.random.default_rng([int(seed), K, COVARIANCE_TYPES.index(covariance_type)])
+    def stream(K, covariance_type):
+        return np.random.default_rng([int(seed), K, COVARIANCE_TYPES.index(covariance_type)])
+
+    return stream
 
 
 def _check_n_components(n_components):
@@ -340,13 +346,10 @@ def _check_covariance_types(covariance_types):
         covariance_types = (covariance_types,)
     types = tuple(dict.fromkeys(covariance_types))
     if not types:
-        raise ValueError("covariance_types is empty; give at least one of " + ", ".join(map(repr, COVARIANCE_TYPES)) + ".")
+        names = ", ".join(map(repr, COVARIANCE_TYPES))
+        raise ValueError(f"covariance_types is empty; give at least one of {names}.")
     for covariance_type in types:
-        if covariance_type not in COVARIANCE_TYPES:
-            raise ValueError(
-                f"each covariance type must be one of {', '.join(map(repr, COVARIANCE_TYPES))}, "
-                f"got {covariance_type!r}."
-            )
+        check_covariance_type(covariance_type)
     return types
 
 

@@ -79,7 +79,9 @@ def test_conjugate_prior_rejects_bad_fields_by_name(kwargs, field):
         ConjugatePrior(**fields)
 
 
-@pytest.mark.parametrize("kwargs, field", [({"shrinkage": True}, "shrinkage"), ({"dof": "4"}, "dof"), ({"scale": "eye"}, "scale")])
+@pytest.mark.parametrize(
+    "kwargs, field", [({"shrinkage": True}, "shrinkage"), ({"dof": "4"}, "dof"), ({"scale": "eye"}, "scale")]
+)
 def test_conjugate_prior_rejects_non_numbers(kwargs, field):
     fields = {"shrinkage": 0.01, "mean": [0.0, 0.0], "dof": 4.0, "scale": np.eye(2)} | kwargs
     with pytest.raises(TypeError, match=rf"ConjugatePrior\.{field}"):
@@ -153,7 +155,8 @@ def test_log_prior_full_is_normal_inverse_wishart(parameters):
     means, covariances, _ = parameters
     prior = strong_prior(means, "full")
     expected = sum(
-        invwishart(prior.dof, prior.scale).logpdf(S) + multivariate_normal(prior.mean, S / prior.shrinkage).logpdf(mu)
+        invwishart(prior.dof, prior.scale).logpdf(S)
+        + multivariate_normal(prior.mean, S / prior.shrinkage).logpdf(mu)
         for mu, S in zip(means, covariances)
     )
     assert log_prior(prior, means, covariances, "full") == pytest.approx(expected, rel=1e-12)
@@ -217,7 +220,8 @@ def test_in_one_dimension_full_diag_and_spherical_are_one_model():
         step = map_m_step(X, q, scalar, covariance_type)
         for a, b in zip(step, reference):
             np.testing.assert_allclose(a, b, rtol=1e-13)
-        assert log_prior(scalar, *step[1:], covariance_type) == pytest.approx(log_prior(full, *reference[1:], "full"), rel=1e-13)
+        expected = log_prior(full, *reference[1:], "full")
+        assert log_prior(scalar, *step[1:], covariance_type) == pytest.approx(expected, rel=1e-13)
 
 
 def test_log_prior_checks_the_structure(parameters):
@@ -252,7 +256,8 @@ def issue_formulas(X, q, prior, covariance_type):
     elif covariance_type == "diag":
         covs = np.stack([np.diag((prior.scale + np.diag(W[k] + B[k])) / (nu + Nk[k] + 3)) for k in range(K)])
     elif covariance_type == "spherical":
-        covs = np.stack([(prior.scale + np.trace(W[k] + B[k])) / (nu + (Nk[k] + 1) * D + 2) * np.eye(D) for k in range(K)])
+        variances = [(prior.scale + np.trace(W[k] + B[k])) / (nu + (Nk[k] + 1) * D + 2) for k in range(K)]
+        covs = np.stack([v * np.eye(D) for v in variances])
     else:
         shared = (scale + (W + B).sum(axis=0)) / (nu + N + D + 1 + K)
         covs = np.stack([shared] * K)
@@ -263,7 +268,8 @@ def issue_formulas(X, q, prior, covariance_type):
 def test_map_m_step_matches_the_formulas_in_x_bar_w_and_b(faithful, covariance_type):
     q = random_responsibilities(len(faithful), 3, seed=1)
     prior = strong_prior(faithful, covariance_type)
-    for got, expected in zip(map_m_step(faithful, q, prior, covariance_type), issue_formulas(faithful, q, prior, covariance_type)):
+    expected_step = issue_formulas(faithful, q, prior, covariance_type)
+    for got, expected in zip(map_m_step(faithful, q, prior, covariance_type), expected_step):
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
 
 
@@ -379,7 +385,8 @@ def test_a_numerical_optimiser_finds_the_map_m_step(covariance_type):
     if covariance_type in ("diag", "spherical"):
         start = _unconstrained(X[:K] + 0.0, np.broadcast_to(np.eye(D), (K, D, D)).copy(), covariance_type)
     found = minimize(negative, start, method="BFGS", options={"gtol": 1e-9, "maxiter": 5000})
-    assert -found.fun == pytest.approx(objective(X, q, weights, means, covariances, prior, covariance_type), abs=1e-7)
+    best = objective(X, q, weights, means, covariances, prior, covariance_type)
+    assert -found.fun == pytest.approx(best, abs=1e-7)
     found_means, found_covs = _constrained(found.x, K, D, covariance_type)
     np.testing.assert_allclose(found_means, means, atol=1e-4)
     np.testing.assert_allclose(found_covs, covariances, atol=1e-4)

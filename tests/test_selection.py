@@ -157,8 +157,13 @@ def test_a_fits_other_warnings_are_recorded_and_passed_on(faithful, monkeypatch)
         ({"covariance_types": ("full", "tide")}, ValueError, "tide"),
         ({"covariance_types": ()}, ValueError, "empty"),
         ({"prior": "mclust"}, TypeError, "prior"),
-        ({"prior": ConjugatePrior(0.01, [0.0, 0.0], 4.0, np.eye(2)), "covariance_types": ("diag",)}, ValueError, "not a matrix"),
-        ({"seed": -1}, TypeError, "seed"),
+        (
+            {"prior": ConjugatePrior(0.01, [0.0, 0.0], 4.0, np.eye(2)), "covariance_types": ("diag",)},
+            ValueError,
+            "not a matrix",
+        ),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"seed": 1.5}, TypeError, "seed"),
         ({"n_init": 0}, ValueError, "n_init"),
     ],
 )
@@ -205,7 +210,8 @@ def test_the_default_prior_reproduces_mclusts_table_entry(faithful):
     assert row.log_likelihood == pytest.approx(-1130.50926, abs=1e-5)
     assert -row.bic == pytest.approx(-2322.68235, abs=1e-4)
     fit = row.result
-    expected = log_posterior(faithful, fit.weights, fit.means, fit.covariances, default_prior(faithful, 2, "full"), "full")
+    prior = default_prior(faithful, 2, "full")
+    expected = log_posterior(faithful, fit.weights, fit.means, fit.covariances, prior, "full")
     assert row.log_posterior == pytest.approx(expected, rel=1e-10)
     assert "with the prior 'default'" in result.to_text()
 
