@@ -5,9 +5,9 @@
 - :func:`check_map_m_step`: the M step under the conjugate prior (shrinkage κ, prior mean μ_P,
   degrees of freedom ν, scale Λ), for full covariances:
 
-      N_k = Σ_n γ(z_nk),  x̄_k = (1/N_k) Σ_n γ(z_nk) x_n,  π_k = N_k / N,
+      N_k = Σ_n q_nk,  x̄_k = (1/N_k) Σ_n q_nk x_n,  π_k = N_k / N,
       μ_k = (N_k x̄_k + κ μ_P) / (κ + N_k),
-      W_k = Σ_n γ(z_nk)(x_n − x̄_k)(x_n − x̄_k)ᵀ,  B_k = κN_k/(κ + N_k) (x̄_k − μ_P)(x̄_k − μ_P)ᵀ,
+      W_k = Σ_n q_nk (x_n − x̄_k)(x_n − x̄_k)ᵀ,  B_k = κN_k/(κ + N_k) (x̄_k − μ_P)(x̄_k − μ_P)ᵀ,
       Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2).
 """
 from __future__ import annotations
@@ -246,10 +246,10 @@ MAP_M_STEP = Exercise(
                 "your means are the weighted averages x̄_k; the prior shrinks them towards μ_P: "
                 "μ_k = (N_k x̄_k + κ μ_P) / (κ + N_k)."),
         Mistake("W_k about μ_P", _map_variant(about="prior mean"),
-                "you took W_k about the prior mean μ_P; W_k = Σ_n γ(z_nk)(x_n − x̄_k)(x_n − x̄_k)ᵀ is about x̄_k, "
+                "you took W_k about the prior mean μ_P; W_k = Σ_n q_nk (x_n − x̄_k)(x_n − x̄_k)ᵀ is about x̄_k, "
                 "and the offset from μ_P enters only through B_k."),
         Mistake("W_k about μ_k", _map_variant(about="new mean"),
-                "you took W_k about the shrunk mean μ_k; W_k = Σ_n γ(z_nk)(x_n − x̄_k)(x_n − x̄_k)ᵀ is about x̄_k. "
+                "you took W_k about the shrunk mean μ_k; W_k = Σ_n q_nk (x_n − x̄_k)(x_n − x̄_k)ᵀ is about x̄_k. "
                 "About μ_k the sum is W_k + N_k(x̄_k − μ_k)(x̄_k − μ_k)ᵀ, one term too many."),
         Mistake("order", lambda *args: (lambda w, m, c: (m, w, c))(*_map_reference(*args)),
                 "return them in the order (weights, means, covariances)", by_answer=False),
