@@ -423,5 +423,3 @@ def _as_labels(labels, N, K):
         )
     return labels.astype(np.intp, copy=False)
 
-
-__all__ = ["KMeansResult", "KMeansStep", "distortion", "kmeans", "kmeans_plusplus", "squared_distances"]
