@@ -271,8 +271,7 @@ def browser():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium "
                     f"(`apt-get update && apt-get install -y chromium`), or set CHROMIUM "
                     f"to its path.\n" + SETUP_HELP, pytrace=False)
-    missing = [p for p in ("mathjax", "@jupyter-widgets/html-manager", "requirejs/require.min.js")
-               if not (NODE_MODULES / p).exists()]
+    missing = [p for p in ("mathjax",) if not (NODE_MODULES / p).exists()]
     if missing:
         pytest.fail(f"tests/browser/node_modules lacks {', '.join(missing)}: run "
                     f"`npm ci --prefix tests/browser` (with its install scripts).\n" + SETUP_HELP,

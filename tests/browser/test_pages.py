@@ -1,4 +1,4 @@
-"""The built book in a real browser: math renders, no JavaScript errors, widgets respond.
+"""The built book in a real browser: math renders, no JavaScript errors, explorers respond.
 
 What it checks
 --------------
@@ -10,45 +10,38 @@ Chromium from a local HTTP server on 127.0.0.1:
    formula is a MathJax error (``mjx-merror``: an undefined macro, a stray brace).
 2. **No JavaScript errors.** No uncaught exception (``pageerror``), no console
    message of type ``error`` (which includes every 404 and every failed load), no
-   request the test had to refuse. Errors known to be harmless are listed in
-   ``KNOWN_ERRORS`` below, each matched narrowly and with the reason; the ones seen
-   are counted at the end of the run, so they are never hidden.
-3. **Widgets respond.** On a page with an embedded widget state
-   (``application/vnd.jupyter.widget-state+json``) every widget view is rendered
-   (visible, images loaded), and every ``Play`` button and slider that is linked in
-   the browser (``jslink``, i.e. works without a kernel) changes what is shown:
-   Play is clicked (and paused once the frame has moved) and the slider's handle is
-   moved with the arrow keys; screenshots of the widget taken before and after, with
-   the controls themselves masked out, must differ. Linked ToggleButtons (the
-   singularity explorer's σ² / σ² + reg_covar) are clicked and checked the same way.
+   request the test had to refuse. ``KNOWN_ERRORS`` below could list an error known
+   to be harmless, matched narrowly and with the reason; it is empty, and the aim is
+   to keep it so (any entry seen is counted at the end of the run, never hidden).
+3. **No widget manager.** The explorers are static frame players (``mixlib.player``):
+   a page holds no ipywidgets state or view and loads no ipywidgets manager, no
+   require.js and no widget icon font.
+4. **Explorers respond, to the mouse and the keyboard.** In every player
+   (``.mixlib-player``) the controls are shown, every frame has real alt text (not a
+   file name), and each of Next, Previous, Play/Pause, the range input (arrow keys,
+   End, Home) and the variant choice (radio buttons) changes the picture on show,
+   its alt text, the ``aria-live`` status and the input's ``aria-valuetext``
+   ("iteration 3 of 20"), as they should; buttons are real ``<button>``s with names.
+   Each player is screenshot in light and dark mode, at 1280 px and at 390 px.
+5. **Weight.** Everything the page loads, compressed as a web host sends it (gzip),
+   stays within ``GZIP_BUDGET``.
 
-Every screenshot (each page, each widget before and after) is saved under
-``_build/browser-screenshots/`` next to the ``_build/html`` that was tested.
+Every screenshot is saved under ``_build/browser-screenshots/`` next to the
+``_build/html`` that was tested.
+
+More checks of a loaded page (accessibility with axe-core, print style sheets)
+plug into ``PAGE_CHECKS``: each is called as ``check(page, shots, problems)`` after
+the checks above and appends what it finds to ``problems``.
 
 Offline and deterministic
 -------------------------
 Every request that leaves 127.0.0.1 is intercepted (``page.route("**/*")``).
 Requests to cdn.jsdelivr.net, unpkg.com and cdnjs.cloudflare.com are answered from
 the npm packages in ``tests/browser/node_modules`` (``package.json`` pins the
-versions the pages ask for: MathJax 3, require.js 2.3.4, @jupyter-widgets/html-manager
-1.0.6, which bundles the widget controls and loads nothing else), everything else is
-aborted. A CDN URL without a local copy is printed (``UNMATCHED CDN URL``) and fails
-the page; ``test_external_references`` also checks every page's external
-``<script>``/``<link>`` statically, including the ``integrity`` hashes.
-
-Known problem: explorers frozen on the static page
---------------------------------------------------
-The theme's Font Awesome script replaces every ``<i class="fa ...">`` with an
-``<svg>``; ipywidgets' Play view then fails to find its icon on each change
-(``Cannot set properties of undefined (setting 'className')`` in ``updatePlaying``),
-and the exception also stops the ``jslink`` between slider and frames: nothing
-moves. The fix, in the book (jupyter-book adds every ``_static/*.js``/``*.css``)::
-
-    // _static/ipywidgets-fixes.js
-    window.FontAwesomeConfig = Object.assign({}, window.FontAwesomeConfig, {autoReplaceSvg: "nest"});
-
-    /* _static/ipywidgets-fixes.css: the widgets' own icon font never loads */
-    .widget-play i.fa::before { content: none; }
+versions the pages ask for), everything else is aborted. A CDN URL without a local
+copy is printed (``UNMATCHED CDN URL``) and fails the page; ``test_external_references``
+also checks every page's external ``<script>``/``<link>`` statically, including the
+``integrity`` hashes.
 
 Setup (once per machine; CI runs the same)
 ------------------------------------------
@@ -72,9 +65,8 @@ without Chromium, Playwright or ``node_modules`` they fail and say how to instal
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
-import io
-import json
 import os
 import re
 import time
@@ -86,17 +78,12 @@ from urllib.parse import urlsplit
 import pytest
 
 BOOK_HTML = Path(os.environ.get("BOOK_HTML") or Path(__file__).resolve().parents[2] / "_build" / "html").resolve()
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com")
 TIMEOUT_MS = 20_000
-#: At most this many arrow-key presses per slider.
-SLIDER_STEPS = 3
-#: Left out of the before/after comparison: the controls (their own handle and readout
-#: move), with a margin for focus rings and hover shading.
-CONTROLS = ".widget-slider, .widget-play, .widget-readout, .widget-toggle-buttons"
-MASK_PAD = 4
-
+#: Everything a page loads, gzip-compressed as a web host sends it.
+GZIP_BUDGET = 2 * 2**20
+#: What a page must not load now that explorers need no widget manager.
+WIDGET_LIBRARIES = re.compile(r"@jupyter-widgets|embed-amd\.js|require(\.min)?\.js|fontawesome-webfont")
 
 # ---------------------------------------------------------------------------
 # Errors that are known and harmless. Each entry matches one message narrowly and
@@ -115,50 +102,13 @@ class Known:
                 and (self.where is None or re.search(self.where, where or "") is not None))
 
 
-KNOWN_ERRORS = [
-    # jupyter-book 1.0.4's Sphinx build emits sphinx-thebe's inline configuration
-    # script (`const THEBE_JS_URL = ...; const thebe_selector = ...`) twice in every
-    # page's <head>. The second copy fails to redeclare the constants; the first has
-    # already set them to the same values, and thebe itself only loads when a reader
-    # presses "Live code" (which this book does not enable). Harmless.
-    Known("sphinx-thebe: duplicated `const THEBE_JS_URL` script in <head>",
-          "pageerror", r"Identifier 'THEBE_JS_URL' has already been declared"),
-    # @jupyter-widgets (every html-manager release up to 1.0.15) typesets widget
-    # descriptions with MathJax 2's API, `MathJax.Hub.Queue(...)`, whenever
-    # window.MathJax exists; the book loads MathJax 3, which has no `Hub`
-    # (jupyter-widgets/ipywidgets#3829). The description text is set before the call,
-    # so labels still show (plain text, no math). One error per described widget.
-    Known("ipywidgets typeset(): MathJax 2 API (MathJax.Hub.Queue) on a MathJax 3 page",
-          "pageerror", r"Cannot read properties of undefined \(reading 'Queue'\)", where=r"embed-amd\.js"),
-    # html-manager 1.0.6's bundled Font Awesome CSS points at its font files with URLs
-    # relative to the page (chapters/@jupyter-widgets/...), so they 404 on any host,
-    # the real one included. Nothing uses them: the Play buttons' icons are drawn as
-    # inline SVG by the theme's Font Awesome script.
-    Known("html-manager: Font Awesome fonts requested relative to the page (404)",
-          "console", r"Failed to load resource: the server responded with a status of 404 \(.*\)",
-          where=r"/@jupyter-widgets/(html-manager/dist/)?[0-9a-f]{20}\.(woff2?|ttf|eot|svg)$"),
-    # html-manager 1.0.6's Stack view, when its selected child changes again before the
-    # previous child view is attached (a reader pressing an arrow key quickly or
-    # dragging a frame slider; this test presses it SLIDER_STEPS times in a row), sends
-    # a Lumino message to the view it has just disposed of and logs this. The frame
-    # shown in the end is the right one (the screenshots show it). With 400 ms between
-    # presses it does not happen.
-    Known("html-manager Stack: quick successive frames message a disposed view",
-          "console", r"TypeError: Cannot read properties of null \(reading 'processLuminoMessage'\)(\n\s+at .*)?",
-          where=r"embed-amd\.js"),
-]
 
+#: Errors known to be harmless (none at present). Each entry must match one message
+#: narrowly and say why it may be ignored.
+KNOWN_ERRORS: list[Known] = []
 
-#: Errors that are NOT harmless but whose cause is known: the failure message adds the hint.
-HINTS = [
-    (r"Cannot set properties of undefined \(setting 'className'\)", r"updatePlaying",
-     "ipywidgets' Play view looks up the <i> of its play/pause icon, which the theme's Font Awesome "
-     "(SVG + JS) has replaced with an <svg>. The exception also breaks the browser-side links "
-     "(jslink), so neither Play nor the frame slider changes the picture on the static page. "
-     "Fix: a _static/*.js setting window.FontAwesomeConfig = {autoReplaceSvg: 'nest'} (see the "
-     "docstring of tests/browser/test_pages.py)."),
-]
-
+#: Errors that are NOT harmless but whose cause is known: (message regex, stack regex, hint).
+HINTS: list[tuple[str, str, str]] = []
 
 # ---------------------------------------------------------------------------
 # Pages
@@ -275,120 +225,12 @@ JS_MATH = """() => {
 
 # The widget state without the image buffers: what the test needs to know which
 # controls are linked in the browser and where they sit in each view.
-JS_WIDGET_STATE = """(mime) => {
-  const tag = document.querySelector(`script[type="${mime}"]`);
-  if (!tag) return null;
-  const state = JSON.parse(tag.textContent).state, out = {};
-  for (const [id, m] of Object.entries(state)) {
-    const s = m.state || {};
-    out[id] = {model: m.model_name, view: s._view_name || null, description: s.description || '',
-               children: s.children || [], selected_index: s.selected_index ?? null,
-               source: s.source || null, target: s.target || null, interval: s.interval || null};
-  }
-  return out;
-}"""
-
-JS_VIEWS_RENDERED = """(mime) => {
-  const tags = [...document.querySelectorAll(`script[type="${mime}"]`)];
-  return tags.every(t => t.previousElementSibling && t.previousElementSibling.classList.contains('widget-subarea')
-                         && t.previousElementSibling.querySelector('.jupyter-widgets'));
-}"""
-
-JS_CONTROL_BOXES = """(root, selector) => {
-  const r = root.getBoundingClientRect();
-  return [...root.querySelectorAll(selector)].map(e => {
-    const b = e.getBoundingClientRect();
-    return [b.left - r.left, b.top - r.top, b.width, b.height];
-  });
-}"""
-
 JS_SETTLED = """(root) => new Promise(resolve => {
   const imgs = [...root.querySelectorAll('img')];
   Promise.all(imgs.map(i => i.complete ? null : new Promise(r => {
     i.addEventListener('load', r, {once: true}); i.addEventListener('error', r, {once: true}); })))
     .then(() => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true))));
 })"""
-
-
-def _model_id(ref):
-    return ref[len("IPY_MODEL_"):] if isinstance(ref, str) and ref.startswith("IPY_MODEL_") else ref
-
-
-def _walk(state, model_id, out):
-    """Models of one view in DOM order. A Stack shows (and renders) only its selected child."""
-    model = state.get(model_id)
-    if model is None:
-        return out
-    out.append(model_id)
-    children = [_model_id(c) for c in model["children"]]
-    if model["model"] == "StackModel":
-        index = model["selected_index"]
-        children = [children[index]] if index is not None and 0 <= index < len(children) else []
-    for child in children:
-        _walk(state, child, out)
-    return out
-
-
-def _linked(state):
-    """id → set of ids it is linked to in the browser (jslink / jsdlink)."""
-    graph = {}
-    for model in state.values():
-        if model["model"] in ("LinkModel", "DirectionalLinkModel") and model["source"] and model["target"]:
-            a, b = _model_id(model["source"][0]), _model_id(model["target"][0])
-            graph.setdefault(a, set()).add(b)
-            graph.setdefault(b, set()).add(a)
-    return graph
-
-
-def _differs(before, after) -> tuple[bool, str]:
-    """Compare two (png, control boxes) screenshots of a widget outside its controls."""
-    import numpy as np
-    from PIL import Image
-
-    (png_a, boxes_a), (png_b, boxes_b) = before, after
-    a, b = (np.array(Image.open(io.BytesIO(png)).convert("RGB")) for png in (png_a, png_b))
-    if a.shape != b.shape:
-        return True, f"size {a.shape[1]}x{a.shape[0]} -> {b.shape[1]}x{b.shape[0]}"
-    for x, y, w, h in boxes_a + boxes_b:  # a control's own look (value, focus, hover) is not "what is shown"
-        x0, y0 = max(0, int(x) - MASK_PAD), max(0, int(y) - MASK_PAD)
-        x1, y1 = int(x + w) + MASK_PAD + 1, int(y + h) + MASK_PAD + 1
-        a[y0:y1, x0:x1] = b[y0:y1, x0:x1] = 0
-    changed = np.any(a != b, axis=-1)
-    if not changed.any():
-        return False, "identical outside the controls"
-    rows, cols = np.nonzero(changed)
-    return True, (f"{int(changed.sum())} pixels differ outside the controls, in x {cols.min()}-{cols.max()}, "
-                  f"y {rows.min()}-{rows.max()}")
-
-
-def _neutral(page):
-    """No hover, no focus ring: before/after screenshots differ only by what is shown."""
-    page.mouse.move(0, 0)
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")
-
-
-class _Shots:
-    def __init__(self, directory: Path):
-        self.directory = directory
-
-    def widget(self, root, name):
-        """Save the widget as a person sees it: (png, boxes of its controls within it)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        root.evaluate(JS_SETTLED)
-        png = root.screenshot(path=self.directory / f"{name}.png", animations="disabled")
-        return png, root.evaluate(JS_CONTROL_BOXES, CONTROLS)
-
-    def changed(self, page, root, name, before, within_s=3.0):
-        """Screenshot until the widget differs from ``before`` (a new frame is drawn
-        asynchronously) or ``within_s`` has passed: (png, changed, how)."""
-        deadline = time.monotonic() + within_s
-        while True:
-            after = self.widget(root, name)
-            changed, how = _differs(before, after)
-            if changed or time.monotonic() > deadline:
-                return after, changed, how
-            page.wait_for_timeout(200)
-
 
 # ---------------------------------------------------------------------------
 # The page test
@@ -415,130 +257,176 @@ def _check_math(page, problems):
     return report
 
 
-def _drive_play(page, play, slider_handle, interval_ms) -> str | None:
-    """Click Play, wait until the frame moves, click again to pause; None or what went wrong."""
-    interval_ms = interval_ms or 500
-    before = slider_handle.get_attribute("aria-valuenow") if slider_handle is not None else None
-    play.locator("button").first.click()
-    try:
-        if slider_handle is not None:
-            page.wait_for_function("([h, v]) => h.getAttribute('aria-valuenow') !== v",
-                                   arg=[slider_handle.element_handle(), before], timeout=3 * interval_ms + 2_000)
-        else:
-            page.wait_for_timeout(2 * interval_ms + 200)
-    except Exception:  # noqa: BLE001 - playwright's TimeoutError; reported by the caller
-        return f"the linked slider did not move within {3 * interval_ms + 2_000} ms of clicking Play"
-    finally:
-        play.locator("button").first.click()  # Play's first button toggles playing: pause
-    return None
+# ---------------------------------------------------------------------------
+# Explorers: the static frame player
+
+JS_PLAYER_STATE = """(root) => {
+  const img = root.querySelector('figure img'), slider = root.querySelector('input[type=range]');
+  const status = root.querySelector('.mixlib-player-status');
+  return {src: img.currentSrc || img.src, alt: img.alt, complete: img.complete && img.naturalWidth > 0,
+          value: slider.value, valuetext: slider.getAttribute('aria-valuetext'), max: slider.max,
+          status: status.textContent, live: status.getAttribute('aria-live'),
+          controls_hidden: root.querySelector('.mixlib-player-controls').hidden,
+          play_label: root.querySelector('.mixlib-player-play').textContent.trim(),
+          pressed: root.querySelector('.mixlib-player-play').getAttribute('aria-pressed')};
+}"""
+
+JS_NO_WIDGETS = """(pattern) => {
+  const re = new RegExp(pattern);
+  const loaded = performance.getEntriesByType('resource').map(e => e.name).filter(n => re.test(n));
+  const scripts = [...document.querySelectorAll('script[src]')].map(s => s.src).filter(n => re.test(n));
+  const state = document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-state+json"], script[type="application/vnd.jupyter.widget-view+json"]').length;
+  return {loaded, scripts, state, requirejs: typeof window.requirejs !== 'undefined'};
+}"""
 
 
-def _check_widgets(page, shots, problems):
-    state = page.evaluate(JS_WIDGET_STATE, WIDGET_STATE)
-    views = page.locator(f'script[type="{WIDGET_VIEW}"]')
-    n_views = views.count()
-    if state is None:
-        if n_views:
-            problems.append(f"widgets: {n_views} widget views but no widget state on the page")
-        return 0
-    if not n_views:
-        return 0
-    try:
-        page.wait_for_function(JS_VIEWS_RENDERED, arg=WIDGET_VIEW, timeout=TIMEOUT_MS)
-    except Exception as exc:  # noqa: BLE001 - reported, with the other problems
-        problems.append(f"widgets: not every widget view rendered within {TIMEOUT_MS} ms ({exc.__class__.__name__})")
-        return n_views
-    graph = _linked(state)
-    for i in range(n_views):
-        view = json.loads(views.nth(i).text_content())
-        root = views.nth(i).locator("xpath=preceding-sibling::*[1]")
+def _check_no_widget_manager(page, problems):
+    found = page.evaluate(JS_NO_WIDGETS, WIDGET_LIBRARIES.pattern)
+    if found["state"]:
+        problems.append(f"widgets: the page embeds {found['state']} ipywidgets state/view script(s)")
+    for url in sorted(set(found["loaded"] + found["scripts"])):
+        problems.append(f"widgets: the page loads {url}, which no explorer needs")
+    if found["requirejs"]:
+        problems.append("widgets: require.js is loaded, which nothing on the page needs")
+
+
+def _player_state(root):
+    return root.evaluate(JS_PLAYER_STATE)
+
+
+def _expect_frame(name, what, before, after, index, problems):
+    """After an action the frame ``index`` is on show: picture, alt, status and value agree."""
+    n = int(after["max"]) + 1
+    if int(after["value"]) != index:
+        problems.append(f"{name}: {what}: the range input shows {after['value']}, expected {index}")
+    if after["valuetext"] is None or not after["valuetext"].endswith(f" {index} of {n - 1}"):
+        problems.append(f"{name}: {what}: aria-valuetext {after['valuetext']!r} does not say '{index} of {n - 1}'")
+    if after["status"] != after["alt"]:
+        problems.append(f"{name}: {what}: the status {after['status']!r} is not the frame's alt {after['alt']!r}")
+    if index != int(before["value"]) and (after["src"] == before["src"] or after["alt"] == before["alt"]):
+        problems.append(f"{name}: {what}: the picture or its alt text did not change")
+
+
+def _check_players(page, shots, problems):
+    players = page.locator(".mixlib-player")
+    for i in range(players.count()):
+        root = players.nth(i)
+        name = f"player{i}"
         root.scroll_into_view_if_needed()
-        box = root.bounding_box()
-        if not box or box["height"] < 5 or box["width"] < 5:
-            problems.append(f"widget {i}: rendered with no size ({box})")
-            continue
         root.evaluate(JS_SETTLED)
-        broken = root.evaluate("r => [...r.querySelectorAll('img')].filter(i => !i.naturalWidth).length")
-        if broken:
-            problems.append(f"widget {i}: {broken} image(s) did not load")
-        order = _walk(state, view["model_id"], [])
-        sliders = [m for m in order if (state[m]["view"] or "").endswith("SliderView")]
-        plays = [m for m in order if state[m]["view"] == "PlayView"]
-        toggles = [m for m in order if state[m]["view"] == "ToggleButtonsView"]
-        dom_sliders, dom_plays = root.locator(".widget-slider"), root.locator(".widget-play")
-        dom_toggles = root.locator(".widget-toggle-buttons")
-        counts = (len(sliders), len(plays), len(toggles))
-        if (dom_sliders.count(), dom_plays.count(), dom_toggles.count()) != counts:
-            problems.append(f"widget {i}: state has {counts} sliders/Play/ToggleButtons, the page shows "
-                            f"{(dom_sliders.count(), dom_plays.count(), dom_toggles.count())}: cannot tell "
-                            f"which control is which")
+        state = _player_state(root)
+        if state["controls_hidden"]:
+            problems.append(f"{name}: its controls are still hidden (did the script run?)")
             continue
-        for k, model in enumerate(sliders):
-            label = dom_sliders.nth(k).locator(".widget-label").inner_text().strip()
-            if label != state[model]["description"].strip():
-                problems.append(f"widget {i}: slider {k} is labelled {label!r}, its model {state[model]['description']!r}")
-        name = f"widget{i}"
-        _neutral(page)
-        current = shots.widget(root, f"{name}-0-initial")
-        linked_sliders = [(k, m) for k, m in enumerate(sliders) if m in graph]
-        linked_plays = [(p, m) for p, m in enumerate(plays) if m in graph]
-        linked_toggles = [(t, m) for t, m in enumerate(toggles) if m in graph]
-        if not linked_sliders and not linked_plays and not linked_toggles:
-            print(f"{name}: rendered; no browser-linked control (its controls need a kernel)")
-            continue
-        step = 1
-        for p, model in linked_plays:
-            partner = next((k for k, m in linked_sliders if m in graph[model]), None)
-            handle = dom_sliders.nth(partner).locator(".noUi-handle").first if partner is not None else None
-            failure = _drive_play(page, dom_plays.nth(p), handle, state[model]["interval"])
-            _neutral(page)
-            if failure:  # nothing moved: no point waiting for the picture to change
-                problems.append(f"{name}: Play ({state[model]['description'] or 'play'}): {failure}")
-                current, step = shots.widget(root, f"{name}-{step}-after-play{p}-FAILED"), step + 1
+        if not state["complete"]:
+            problems.append(f"{name}: the frame did not load")
+        alt = state["alt"].strip()
+        if len(alt) < 20 or re.search(r"\.(png|svg|jpe?g)\b|^data:", alt):
+            problems.append(f"{name}: the frame's alt text {alt!r} does not describe it")
+        for button in ("play", "prev", "next"):
+            element = root.locator(f"button.mixlib-player-{button}")
+            if element.count() != 1 or not element.inner_text().strip():
+                problems.append(f"{name}: no named <button> for {button}")
+        label = root.locator("label[for]").first
+        if not label.count() or root.locator(f"#{label.get_attribute('for')}").count() != 1:
+            problems.append(f"{name}: the range input has no <label>")
+        shots.element(root, f"{name}-0-initial")
+        n = int(state["max"]) + 1
+
+        before = state
+        root.locator("button.mixlib-player-next").click()
+        after = _player_state(root)
+        _expect_frame(name, "Next", before, after, 1, problems)
+        if after["live"] != "polite":
+            problems.append(f"{name}: Next: the status is not announced (aria-live={after['live']!r})")
+        shots.element(root, f"{name}-1-next")
+
+        before = after
+        root.locator("button.mixlib-player-prev").click()
+        _expect_frame(name, "Previous", before, _player_state(root), 0, problems)
+
+        # The keyboard alone: the range input takes arrows, End and Home.
+        slider = root.locator("input[type=range]")
+        slider.focus()
+        before = _player_state(root)
+        page.keyboard.press("ArrowRight")
+        after = _player_state(root)
+        _expect_frame(name, "ArrowRight on the range input", before, after, 1, problems)
+        page.keyboard.press("End")
+        before, after = after, _player_state(root)
+        _expect_frame(name, "End on the range input", before, after, n - 1, problems)
+        shots.element(root, f"{name}-2-end")
+        page.keyboard.press("Home")
+        _expect_frame(name, "Home on the range input", after, _player_state(root), 0, problems)
+        # Next with Enter, as a keyboard user presses a focused button.
+        root.locator("button.mixlib-player-next").focus()
+        before = _player_state(root)
+        page.keyboard.press("Enter")
+        _expect_frame(name, "Enter on Next", before, _player_state(root), 1, problems)
+
+        # Play moves on by itself, and Pause stops it.
+        before = _player_state(root)
+        root.locator("button.mixlib-player-play").click()
+        playing = _player_state(root)
+        if playing["pressed"] != "true" or "Pause" not in playing["play_label"]:
+            problems.append(f"{name}: Play: the button does not become Pause (aria-pressed={playing['pressed']!r})")
+        try:
+            page.wait_for_function("([r, v]) => r.querySelector('input[type=range]').value !== v",
+                                   arg=[root.element_handle(), before["value"]], timeout=5_000)
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            problems.append(f"{name}: Play: no frame change within 5 s")
+        root.locator("button.mixlib-player-play").click()
+        paused = _player_state(root)
+        page.wait_for_timeout(1_500)
+        still = _player_state(root)
+        if paused["pressed"] != "false" or still["value"] != paused["value"]:
+            problems.append(f"{name}: Pause did not stop the run ({paused['value']} -> {still['value']})")
+        _expect_frame(name, "Play then Pause", before, paused, int(paused["value"]), problems)
+
+        radios = root.locator("input[type=radio]")
+        for k in range(radios.count()):
+            if radios.nth(k).is_checked():
                 continue
-            after, changed, how = shots.changed(page, root, f"{name}-{step}-after-play{p}", current)
-            if not changed:
-                problems.append(f"{name}: pressing Play ({state[model]['description'] or 'play'}) changed "
-                                f"nothing shown ({how})")
-            print(f"{name}: Play {p}: {how}")
-            current, step = after, step + 1
-        for k, model in linked_sliders:
-            handle = dom_sliders.nth(k).locator(".noUi-handle").first
-            value = handle.get_attribute("aria-valuenow")
-            high = handle.get_attribute("aria-valuemax")
-            key = "ArrowRight" if float(value) < float(high) else "ArrowLeft"
-            handle.focus()
-            for _ in range(SLIDER_STEPS):
-                page.keyboard.press(key)
-            try:
-                page.wait_for_function("([h, v]) => h.getAttribute('aria-valuenow') !== v",
-                                       arg=[handle.element_handle(), value], timeout=5_000)
-            except Exception:  # noqa: BLE001
-                problems.append(f"{name}: slider {state[model]['description']!r} did not move with {key}")
-                continue
-            moved_to = handle.get_attribute("aria-valuenow")
-            _neutral(page)
-            after, changed, how = shots.changed(page, root, f"{name}-{step}-after-slider{k}-{value}-to-{moved_to}",
-                                                current)
-            if not changed:
-                problems.append(f"{name}: moving slider {state[model]['description']!r} from {value} to "
-                                f"{moved_to} changed nothing shown ({how})")
-            print(f"{name}: slider {state[model]['description']!r} {value} -> {moved_to}: {how}")
-            current, step = after, step + 1
-        for t, model in linked_toggles:
-            buttons = dom_toggles.nth(t).locator("button:not(.mod-active)")
-            if not buttons.count():
-                continue
-            label = buttons.first.inner_text().strip()
-            buttons.first.click()
-            _neutral(page)
-            after, changed, how = shots.changed(page, root, f"{name}-{step}-after-toggle{t}", current)
-            if not changed:
-                problems.append(f"{name}: choosing {label!r} in {state[model]['description']!r} changed nothing "
-                                f"shown ({how})")
-            print(f"{name}: toggle {state[model]['description']!r} -> {label!r}: {how}")
-            current, step = after, step + 1
-    return n_views
+            before = _player_state(root)
+            radios.nth(k).check()
+            after = _player_state(root)
+            if after["value"] != before["value"] or after["src"] == before["src"]:
+                problems.append(f"{name}: choosing variant {k} did not change the picture at the same frame")
+            shots.element(root, f"{name}-3-variant{k}")
+        print(f"{name}: {n} frames; buttons, range input, keyboard and Play respond")
+
+
+class _Shots:
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def element(self, root, name):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        root.evaluate(JS_SETTLED)
+        root.screenshot(path=self.directory / f"{name}.png", animations="disabled")
+
+
+def _screenshot_players(browser, url, directory, cdn):
+    """Each player in dark mode at 1280 px and in both modes at 390 px (a phone)."""
+    for width, scheme in ((1280, "dark"), (390, "light"), (390, "dark")):
+        context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=2,
+                                      color_scheme=scheme, service_workers="block")
+        try:
+            page = context.new_page()
+            page.route("**/*", cdn.handle)
+            page.goto(url, wait_until="load")
+            shots = _Shots(directory)
+            players = page.locator(".mixlib-player")
+            for i in range(players.count()):
+                players.nth(i).scroll_into_view_if_needed()
+                shots.element(players.nth(i), f"player{i}-{width}-{scheme}")
+        finally:
+            context.close()
+
+
+#: Further checks of a loaded page: ``check(page, shots, problems)``.
+PAGE_CHECKS: list = []
 
 
 @pytest.mark.parametrize("page_path", PAGES)
@@ -548,28 +436,46 @@ def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, wh
     stem = Path(page_path).stem
     started = time.monotonic()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1,
-                                  service_workers="block")
+                                  service_workers="block", color_scheme="light")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    errors, http_errors, problems = [], [], []
+    errors, http_errors, problems, responses = [], [], [], []
     page.on("pageerror", lambda exc: errors.append(("pageerror", exc.message, exc.stack or "")))
     page.on("console", lambda msg: msg.type == "error"
             and errors.append(("console", msg.text, (msg.location or {}).get("url", ""))))
-    page.on("response", lambda r: r.status >= 400 and http_errors.append(f"{r.status} {r.url}"))
+    page.on("response", lambda r: (r.status >= 400 and http_errors.append(f"{r.status} {r.url}"),
+                                   responses.append(r)))
     page.route("**/*", cdn.handle)
-    math, n_widgets = None, 0
+    math, n_players, raw, packed = None, 0, 0, 0
+    shots = _Shots(screenshot_dir / stem)
     try:
         page.goto(f"{server_url}/{page_path}", wait_until="load")
         math = _check_math(page, problems)
-        n_widgets = _check_widgets(page, _Shots(screenshot_dir / stem), problems)
+        _check_no_widget_manager(page, problems)
+        n_players = page.locator(".mixlib-player").count()
+        _check_players(page, shots, problems)
+        for check in PAGE_CHECKS:
+            check(page, shots, problems)
         # The whole page, for a person to look at (JPEG: a chapter is ~20,000 px tall).
         page.screenshot(path=screenshot_dir / f"{stem}.jpg", full_page=True, type="jpeg", quality=70,
                         animations="disabled")
         page.wait_for_timeout(100)  # let late console messages arrive
+        for response in responses:
+            try:
+                body = response.body()
+            except Exception:  # noqa: BLE001 - a redirect or an aborted request has no body
+                continue
+            raw += len(body)
+            packed += len(gzip.compress(body, 6))
+        if packed > GZIP_BUDGET:
+            problems.append(f"weight: {packed / 2**20:.2f} MB gzipped with everything it loads "
+                            f"(budget {GZIP_BUDGET / 2**20:.0f} MB; {raw / 2**20:.2f} MB raw)")
     except Exception as exc:  # noqa: BLE001 - a timeout or a closed page: report it with the JS errors
         problems.append(f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}")
     finally:
         context.close()
+    if n_players:
+        _screenshot_players(browser, f"{server_url}/{page_path}", screenshot_dir / stem, type(cdn)(origin=server_url))
     unexplained = {}
     for kind, text, where in errors:
         known = next((k for k in KNOWN_ERRORS if k.matches(kind, text, where)), None)
@@ -591,8 +497,8 @@ def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, wh
     problems += [f"CDN URL with no local copy: {url} ({why})" for url, why in cdn.unmatched]
     problems += [f"request to the network refused: {url}" for url in cdn.blocked]
     maths = f"{math['n_containers']} math containers" if math else "no MathJax"
-    print(f"{stem}: {maths}, {n_widgets} widget views, "
-          f"{len(cdn.served)} CDN files served locally, {time.monotonic() - started:.1f} s; "
+    print(f"{stem}: {maths}, {n_players} explorer players, {len(cdn.served)} CDN files served locally, "
+          f"{raw / 2**20:.2f} MB raw / {packed / 2**20:.2f} MB gzipped, {time.monotonic() - started:.1f} s; "
           f"{len(http_errors)} HTTP error responses")
     if problems:
         pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)
