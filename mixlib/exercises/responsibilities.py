@@ -175,8 +175,8 @@ def _sigmoid_reference(weights, means, covariance):
 
 SIGMOID = Exercise(
     "responsibility as a sigmoid",
-    hint="with P = np.linalg.inv(covariance) (or np.linalg.solve), w = P @ (μ_1 − μ_2) and w0 = −½ μ_1 @ P @ "
-         "μ_1 + ½ μ_2 @ P @ μ_2 + ln(π_1/π_2).",
+    hint="expand the log-odds a(x) = ln[π_1 N(x | μ_1, Σ) / (π_2 N(x | μ_2, Σ))]: the terms xᵀΣ⁻¹x cancel, "
+         "what multiplies x is wᵀ and the rest is w0. Compute Σ⁻¹μ_k with np.linalg.solve(covariance, μ_k).",
     mistakes=(
         Mistake("w with the wrong sign", _sigmoid_variant(sign=-1.0),
                 "w has the wrong sign: γ(z_n1) grows towards μ_1, so w = Σ⁻¹(μ_1 − μ_2), not Σ⁻¹(μ_2 − μ_1)."),
