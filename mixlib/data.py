@@ -6,7 +6,7 @@ from importlib import resources
 
 import numpy as np
 
-from ._validation import as_generator, check_data, check_positive_int
+from ._validation import as_generator, check_data, check_nonnegative_float, check_positive_int
 
 FAITHFUL_COLUMNS = ("eruptions", "waiting")
 
@@ -54,6 +54,7 @@ def random_blobs(n_samples: int, n_components: int, n_features: int = 2, *, spre
     n_samples = check_positive_int(n_samples, "n_samples")
     K = check_positive_int(n_components, "n_components")
     D = check_positive_int(n_features, "n_features")
+    spread = check_nonnegative_float(spread, "spread")
     rng = as_generator(seed)
     means = rng.uniform(-spread, spread, size=(K, D))
     A = rng.normal(scale=0.5, size=(K, D, D))
@@ -68,7 +69,9 @@ def standardise(X):
 
     x'_nd = (x_nd − mean_d) / sd_d with the population standard deviation
     (ddof = 0).  Returns ``(X_standardised, mean, sd)`` so the transform can be
-    undone: ``X = X_standardised * sd + mean``.
+    undone: ``X = X_standardised * sd + mean``.  The deviations are divided by
+    their largest absolute value before they are squared, so columns of any
+    magnitude (1e-200 or 1e200) give a finite result.
     """
     X = check_data(X)
     constant = np.ptp(X, axis=0) == 0  # exact, unlike sd == 0 after rounding in the mean
@@ -76,5 +79,7 @@ def standardise(X):
         column = int(np.flatnonzero(constant)[0])
         raise ValueError(f"column {column} of X is constant, so it cannot be scaled to unit variance; drop it.")
     mean = X.mean(axis=0)
-    sd = X.std(axis=0)
-    return (X - mean) / sd, mean, sd
+    deviations = X - mean
+    largest = np.abs(deviations).max(axis=0)
+    sd = largest * (deviations / largest).std(axis=0)
+    return deviations / sd, mean, sd

@@ -91,8 +91,8 @@ def _smallest_eigenvalue(sigma):
 def _log_gaussian(X, means, chol, log_unit=0.0):
     """ln N(x_n | μ_k, Σ_k) for all n, k, from the Cholesky factors; shape (N, K).
 
-    ``log_unit`` = ln g when X, μ and L are in units g of the data (ln det Σ
-    in data units is then ln det(L Lᵀ) + 2D ln g).  A Mahalanobis distance that
+    ``log_unit`` = Σ_d ln g_d when X, μ and L are in units g_d of the data's
+    columns (ln det Σ in data units is then ln det(L Lᵀ) + 2 Σ_d ln g_d).  A Mahalanobis distance that
     overflows is +∞, so the log-density is −∞, never NaN.
     """
     N, D = X.shape
@@ -110,7 +110,7 @@ def _log_gaussian(X, means, chol, log_unit=0.0):
             out[:, k] = np.einsum("nd,nd->n", y, y)
         # NaN only from inf − inf inside an overflowing product: the distance overflowed.
         out[np.isnan(out)] = np.inf
-    log_det = 2.0 * (np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1) + D * log_unit)
+    log_det = 2.0 * (np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1) + log_unit)
     out += D * _LOG_2PI + log_det
     out *= -0.5
     return out
@@ -404,35 +404,55 @@ def n_parameters(n_components: int, n_features: int, covariance_type: str = "ful
 
 @dataclass(frozen=True)
 class _Units:
-    """EM runs on u_n = (x_n − c) / g, with c the data's mean and g a power of two
-    near its largest deviation: translating X or changing its overall unit changes
-    nothing but c and g (a power of two scales exactly), and squared distances
-    cannot overflow however large or small the data's numbers are."""
+    """EM runs on u_n = (x_n − c) / g, elementwise, with c the data's mean and g_d a
+    power of two near the largest deviation in column d (one g for all columns
+    when the model is not equivariant under a change of one column's units:
+    spherical covariances, a scalar prior scale).  Translating X or changing the
+    units of its columns changes nothing but c and g (a power of two scales
+    exactly), and squared distances cannot overflow however large or small the
+    data's numbers are."""
 
     centre: np.ndarray
-    unit: float
+    unit: np.ndarray  # (D,)
     column_sd: np.ndarray  # each column's sd in units of g; 1 for a constant column
 
     @classmethod
-    def of(cls, X):
+    def of(cls, X, per_column):
         centre = X.mean(axis=0)
-        deviation = np.abs(X - centre).max()
-        unit = float(2.0 ** np.frexp(deviation)[1]) if deviation > 0 else 1.0
+        deviation = np.abs(X - centre).max(axis=0)
+        if not per_column:
+            deviation = np.full_like(deviation, deviation.max())
+        unit = np.where(deviation > 0, 2.0 ** np.frexp(deviation)[1], 1.0)
         sd = ((X - centre) / unit).std(axis=0)
         return cls(centre, unit, np.where(sd > 0, sd, 1.0))
 
     @property
     def log_unit(self):
-        return float(np.log(self.unit))
+        """ln det diag(g), what ln N(x | μ, Σ) loses in the change of variables x → u."""
+        return float(np.log(self.unit).sum())
+
+    @property
+    def overall(self):
+        """One unit for scalar quantities: the largest g_d (all equal when not per column)."""
+        return float(self.unit.max())
 
     def data(self, X):
         return (X - self.centre) / self.unit
 
+    def for_kmeans(self, X):
+        """Centred data in one unit for all columns, since k-means is not invariant
+        to a change of one column's units."""
+        return (X - self.centre) / self.overall
+
+    def variance(self, value):
+        """A variance in data units (reg_covar) as the diagonal, in units g_d²."""
+        return value / self.unit**2
+
     def inward(self, weights, means, covariances):
-        return weights, (means - self.centre) / self.unit, covariances / self.unit**2
+        return weights, (means - self.centre) / self.unit, covariances / np.outer(self.unit, self.unit)
 
     def outward(self, weights, means, covariances):
-        return weights, means * self.unit + self.centre, covariances * self.unit**2
+        return weights, means * self.unit + self.centre, covariances * np.outer(self.unit, self.unit)
 
 
 @dataclass(frozen=True)
@@ -447,7 +467,7 @@ class _Gaussians:
 
 def _gaussian_family(units, covariance_type, reg_covar, prior, data_prior):
     """The Gaussian mixture as a :class:`mixlib.em.MixtureFamily`, on data in ``units``."""
-    inner_reg = reg_covar / units.unit**2
+    inner_reg = units.variance(reg_covar)
 
     def make(weights, means, covariances):
         return _Gaussians(weights, means, covariances, _checked_cholesky(covariances, units, reg_covar, prior))
@@ -484,7 +504,7 @@ def _checked_cholesky(covariances, units, reg_covar, prior):
         k = _first_not_positive_definite(covariances)
         raise SingularityError(
             f"component {k} collapsed: its covariance is no longer positive definite "
-            f"(smallest eigenvalue {_smallest_eigenvalue(covariances[k]) * units.unit**2:.3g}), so the "
+            f"(smallest eigenvalue {_smallest_eigenvalue(units.outward(None, 0, covariances[k])[2]):.3g}), so the "
             f"likelihood is unbounded there. {_remedy(units, reg_covar, prior, None)}"
         ) from None
     pivots = np.diagonal(chol, axis1=1, axis2=2) / units.column_sd
@@ -506,7 +526,7 @@ def _remedy(units, reg_covar, prior, column):
         return ("Set reg_covar > 0 (for example reg_covar=1e-6, in the data's units), use "
                 "prior='default', or try another initialisation.")
     d = int(np.argmin(units.column_sd)) if column is None else int(column)
-    sd = units.column_sd[d] * units.unit
+    sd = units.column_sd[d] * units.unit[d]
     return (f"reg_covar={reg_covar:g} is negligible at the scale of column {d} (sd {sd:.3g}): reg_covar is "
             f"in the data's units, so raise it (e.g. to {1e-6 * sd**2:.3g}), standardise X, or use "
             f"prior='default'.")
@@ -537,9 +557,9 @@ def fit_gmm(
     the order of reg_covar).  With a prior the log posterior never decreases.
 
     The fit is the same (to rounding) when X is translated or scaled by one
-    factor; with ``reg_covar=0`` or a prior it is the same when any column's
-    units change, except for the k-means++ start (k-means is not invariant to
-    rescaling a column).  ``reg_covar`` is a variance in the data's units, so
+    factor; with ``reg_covar=0`` it is the same when any column's units change
+    (except for spherical covariances, which compare columns, and for the
+    k-means++ start, since k-means is not invariant to rescaling a column).  ``reg_covar`` is a variance in the data's units, so
     it is *not* unit-invariant: scale it with the data.
 
     Parameters
@@ -615,7 +635,9 @@ def fit_gmm(
             )
         reg_covar = 0.0
 
-    units = _Units.of(X)
+    scalar_prior = data_prior is not None and np.ndim(data_prior.scale) == 0
+    units = _Units.of(X, per_column=covariance_type != "spherical" and not scalar_prior)
+    _check_representable(units)
     U = units.data(X)
     inner_prior = None if data_prior is None else _prior_in(units, data_prior)
     family, make = _gaussian_family(units, covariance_type, reg_covar, inner_prior, data_prior)
@@ -623,8 +645,7 @@ def fit_gmm(
     def draw(rng):
         if isinstance(start, tuple):
             return make(*units.inward(*start))
-        return make(*_initial_parameters(U, K, covariance_type, start, reg_covar / units.unit**2,
-                                         inner_prior, rng))
+        return make(*_initial_parameters(X, units, K, covariance_type, start, reg_covar, inner_prior, rng))
 
     fit = em.fit_mixture(U, family, draw, max_iter=max_iter, tol=tol, n_init=n_init, seed=rng,
                          keep_history=keep_history, _stacklevel=3)
@@ -655,12 +676,28 @@ def fit_gmm(
     )
 
 
+def _check_representable(units):
+    """Covariances are returned in the data's units, so each column's variance must be a
+    float64 with room to spare for narrower and wider components."""
+    sd = units.column_sd * units.unit
+    outside = np.flatnonzero((sd < 1e-145) | (sd > 1e145))
+    if outside.size:
+        d = int(outside[0])
+        raise ValueError(
+            f"column {d} of X has standard deviation {sd[d]:.3g}, so its variance (the unit of every "
+            f"covariance) is outside the float64 range; rescale X, e.g. with mixlib.standardise, "
+            f"and fit in the new units."
+        )
+
+
 def _prior_in(units, prior):
-    """The prior of the parameters in :class:`_Units` (μ_P moves and shrinks, Λ scales by 1/g²)."""
+    """The prior of the parameters in :class:`_Units`: μ_P moves and Λ scales like a covariance."""
     from dataclasses import replace
 
-    return replace(prior, mean=(np.asarray(prior.mean) - units.centre) / units.unit,
-                   scale=prior.scale / units.unit**2)
+    mean = (np.asarray(prior.mean) - units.centre) / units.unit
+    if np.ndim(prior.scale) == 0:  # then every g_d is the same
+        return replace(prior, mean=mean, scale=prior.scale / units.overall**2)
+    return replace(prior, mean=mean, scale=np.asarray(prior.scale) / np.outer(units.unit, units.unit))
 
 
 def _warn_if_on_the_regulariser(covariances, reg_covar):
@@ -679,11 +716,12 @@ def _warn_if_on_the_regulariser(covariances, reg_covar):
         )
 
 
-def _initial_parameters(U, K, covariance_type, start, reg_covar, prior, rng):
+def _initial_parameters(X, units, K, covariance_type, start, reg_covar, prior, rng):
+    U = units.data(X)
     if start == "k-means++":
         from .clustering import kmeans
 
-        labels = kmeans(U, K, init="k-means++", seed=rng).labels
+        labels = kmeans(units.for_kmeans(X), K, init="k-means++", seed=rng).labels
         resp = np.zeros((U.shape[0], K))
         resp[np.arange(U.shape[0]), labels] = 1.0
     else:  # "random"
@@ -693,7 +731,7 @@ def _initial_parameters(U, K, covariance_type, start, reg_covar, prior, rng):
         from . import prior as priors
 
         return priors.map_m_step(U, resp, prior, covariance_type)
-    return _m_step(U, resp, covariance_type, reg_covar)
+    return _m_step(U, resp, covariance_type, units.variance(reg_covar))
 
 
 def _check_init(init, K, D):
