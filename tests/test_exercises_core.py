@@ -73,18 +73,28 @@ def test_real_feedback_wraps_too():
 
 
 def _toy_checker(student):
-    """The right answer is 2x; squaring it too is a known mistake."""
+    """The right answer is 2x, compared to 1e-12; squaring it too is a known mistake. At x = 0.5 the
+    mistake gives the right answer."""
     mistakes = (Mistake("squared", lambda x: (2 * x) ** 2, "you squared the result."),)
-    return check_function(student, exercise="toy", cases=[Case("x = 0.5", (np.array(0.5),)),
-                                                           Case("x = 3", (np.array(3.0),))],
-                          reference=lambda x: 2 * x, compare=lambda got, expected, case: compare_arrays(got, expected),
+
+    def compare(got, expected, case):
+        compare_arrays(got, expected, rtol=1e-12, atol=0.0)
+
+    cases = [Case("x = 0.5", (np.array(0.5),)), Case("x = 3", (np.array(3.0),))]
+    return check_function(student, exercise="toy", cases=cases, reference=lambda x: 2 * x, compare=compare,
                           mistakes=mistakes)
 
 
-def test_a_mistake_is_named_only_where_it_changes_the_answer():
-    # At x = 0.5, (2x)² = 2x: the squared answer is right there, so that case passes and x = 3 names the mistake.
+def test_a_known_mistake_is_named_by_its_answer():
     assert_rejected(_toy_checker(lambda x: (2 * x) ** 2), "x = 3", "you squared the result.")
     assert_accepted(_toy_checker(lambda x: x + x))
+
+
+def test_a_mistake_is_not_named_where_it_gives_the_right_answer():
+    # Slightly off at x = 0.5, where the squared answer (1.0) is also the right one: that is not the mistake.
+    feedback = _toy_checker(lambda x: 2 * x * (1 + 1e-9))
+    assert_rejected(feedback, "x = 0.5", "differs from the answer")
+    assert "squared" not in feedback.message
 
 
 def test_an_unknown_mistake_gets_the_comparison():
