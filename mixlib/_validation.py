@@ -132,7 +132,7 @@ def check_weights(weights) -> np.ndarray:
     total = weights.sum()
     if not sums_to_one(total):
         raise ValueError(
-            f"weights must sum to 1 (to a relative {SUM_TOLERANCE:g}), but they sum to {total!r}; "
+            f"weights must sum to 1 (to a relative {SUM_TOLERANCE:g}), but they sum to {float(total)!r}; "
             f"divide them by their sum."
         )
     return weights

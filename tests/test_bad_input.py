@@ -390,10 +390,91 @@ def test_collapse_raises_singularity_error(collapse_setup):
 
 def test_collapse_avoided_by_reg_covar(collapse_setup):
     X, init = collapse_setup
-    result = mixlib.fit_gmm(X, 2, init=init, reg_covar=1e-6, tol=0, max_iter=10)
+    with pytest.warns(mixlib.SingularityWarning, match="component 1 sits on the regulariser"):
+        result = mixlib.fit_gmm(X, 2, init=init, reg_covar=1e-6, tol=0, max_iter=10)
     assert np.isfinite(result.log_likelihood)
     assert np.all(np.isfinite(result.log_likelihoods))
     # Component 1 sits on the outlier with the regularised covariance 1e-6·I.
     np.testing.assert_allclose(result.means[1], [100.0, -100.0], atol=1e-9)
     np.testing.assert_allclose(result.covariances[1], 1e-6 * np.eye(2), rtol=1e-6, atol=1e-15)
     np.testing.assert_allclose(result.weights, [60 / 61, 1 / 61], rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# Arguments that used to leak numpy's own errors
+
+
+@pytest.mark.parametrize("spread", [np.nan, np.inf, -1.0])
+def test_random_blobs_spread(spread):
+    with pytest.raises(ValueError, match="spread must be a finite non-negative number"):
+        mixlib.random_blobs(10, 2, spread=spread, seed=0)
+
+
+@pytest.mark.parametrize("call", sorted(SEEDED_CALLS))
+def test_negative_seed(X, call):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer, got -1"):
+        SEEDED_CALLS[call](X, -1)
+
+
+@pytest.mark.parametrize("bad", ["abc", [["a", "b"]] * 60, np.full((60, 2), 0.5 + 0j)], ids=["string", "strings", "complex"])
+def test_m_step_responsibilities_not_real_numbers(X, bad):
+    with pytest.raises(TypeError, match="responsibilities must be"):
+        gmm.m_step(X, bad)
+
+
+@pytest.mark.parametrize("bad", ["ab", np.full((60, 2), 0.5 + 0j)], ids=["string", "complex"])
+def test_free_energy_q_not_real_numbers(X, params, bad):
+    with pytest.raises(TypeError, match="q must be"):
+        em.free_energy(X, bad, *params)
+
+
+def test_kl_divergence_of_complex_distributions():
+    q = np.array([[0.5, 0.5]])
+    with pytest.raises(TypeError, match="q must be real-valued"):
+        em.kl_divergence(q + 0j, q)
+    with pytest.raises(TypeError, match="p must be real-valued"):
+        em.kl_divergence(q, q + 1e-3j)
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_complex_parameters_are_not_cast(X, params, which):
+    """np.asarray(z, dtype=float) would drop the imaginary part without a word."""
+    bad = [np.asarray(p) for p in params]
+    bad[which] = bad[which] + 1e-3j
+    name = ["weights", "means", "covariances"][which]
+    with pytest.raises(TypeError, match=f"{name} must be real-valued"):
+        mixlib.fit_gmm(X, 2, init=tuple(bad))
+    with pytest.raises(TypeError, match=f"{name} must be real-valued"):
+        gmm.log_likelihood(X, *bad)
+
+
+def test_log_gaussian_with_no_components_names_the_means(X):
+    with pytest.raises(ValueError, match=r"means must have shape \(K, D\) with at least one component") as info:
+        gmm.log_gaussian(X, np.zeros((0, 2)), np.zeros((0, 2, 2)))
+    assert "weights" not in str(info.value)
+
+
+def test_float32_weights_that_sum_to_one_in_float32(X, params):
+    weights = np.full(3, 1 / 3, dtype=np.float32)
+    assert weights.astype(float).sum() != 1.0  # 1.00000002 in float64
+    means = np.array([[0.0, 0.0], [5.0, 5.0], [2.0, 2.0]], dtype=np.float32)
+    covariances = np.tile(np.eye(2, dtype=np.float32), (3, 1, 1))
+    assert np.isfinite(gmm.log_likelihood(X, weights, means, covariances))
+    mixlib.fit_gmm(X, 3, init=(weights, means, covariances), max_iter=2, tol=0)
+    resp = np.full((len(X), 3), 1 / 3, dtype=np.float32)
+    gmm.m_step(X, resp)
+
+
+def test_weights_that_do_not_sum_to_one_show_the_sum(X, params):
+    _, means, covariances = params
+    with pytest.raises(ValueError, match=r"weights must sum to 1 \(to a relative 1e-06\), but they sum to 1.00001"):
+        gmm.log_likelihood(X, [0.5, 0.50001], means, covariances)
+
+
+def test_responsibilities_use_the_same_relative_tolerance(X):
+    resp = np.full((len(X), 2), 0.5)
+    resp[0] = [0.5, 0.5 + 5e-7]
+    gmm.m_step(X, resp)
+    resp[0] = [0.5, 0.5 + 5e-6]
+    with pytest.raises(ValueError, match="each row of responsibilities must sum to 1"):
+        gmm.m_step(X, resp)
