@@ -570,3 +570,21 @@ def test_map_em_with_more_components_than_distinct_points():
         assert np.isfinite(ll)
         assert np.all(np.linalg.eigvalsh(covariances) > 0)
         assert_monotone(trace)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_fit_gmm_with_the_default_prior_takes_the_map_m_step(faithful, covariance_type):
+    """fit_gmm works in its own units; each of its iterations must still be the MAP M step
+    in the data's units, and its log-posterior the one of this module."""
+    fit = mixlib.fit_gmm(
+        faithful, 3, covariance_type=covariance_type, prior="default", seed=0, tol=0, max_iter=40
+    )
+    prior = default_prior(faithful, 3, covariance_type)
+    for old, new in zip(fit.history[:-1], fit.history[1:]):
+        q = gmm.responsibilities(faithful, old.weights, old.means, old.covariances)
+        step = map_m_step(faithful, q, prior, covariance_type)
+        for expected, got in zip(step, (new.weights, new.means, new.covariances)):
+            np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    expected = log_posterior(faithful, fit.weights, fit.means, fit.covariances, prior, covariance_type)
+    assert fit.log_posterior == pytest.approx(expected, rel=1e-12)
+    assert_monotone(np.asarray(fit.log_posteriors))
