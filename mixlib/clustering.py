@@ -308,13 +308,12 @@ def _lloyd(X, centers, max_iter, keep_history, origin):
         J_assigned = float(d2_nearest.sum())
         record("assign", centers, nearest, J_assigned)
         labels, earlier = assigned, labels
-        if assigned is not nearest:
-            counts = np.bincount(labels, minlength=K)
-        new_centers = _means(X, labels, counts)
         if assigned is nearest:
+            new_centers = _means(X, labels, counts)
             # Each mean lowers its cluster's J by N_k ‖μ_k^new − μ_k^old‖² (the parallel-axis theorem).
             J_updated = J_assigned - float(counts @ np.sum((new_centers - centers) ** 2, axis=1))
         else:
+            new_centers = _means(X, labels, np.bincount(labels, minlength=K))
             J_updated = _distortion(X, new_centers, labels)
         centers = new_centers
         n_iter += 1
@@ -322,7 +321,7 @@ def _lloyd(X, centers, max_iter, keep_history, origin):
     if not converged:  # so that the labels belong to the returned centres
         labels = nearest
         record("assign", centers, labels, float(d2_nearest.sum()))
-    clusters_found = int(np.count_nonzero(np.bincount(nearest, minlength=K)))
+    clusters_found = int(np.count_nonzero(counts))  # of the last assignment, before any amendment
     result = KMeansResult(
         centers=frozen(centers + origin),
         labels=frozen(labels),
