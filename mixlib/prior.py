@@ -8,9 +8,8 @@ M step has a positive definite answer even for a component with N_k = 0.
 
 The prior is that of Fraley & Raftery (2007, "Bayesian regularization for normal
 mixture estimation and model-based clustering", Journal of Classification 24,
-155–181), as R's mclust uses it, with
-hyperparameters: shrinkage κ > 0, prior mean μ_P, degrees of freedom ν and
-scale Λ (a D × D matrix for full and tied covariances, a positive number for
+155–181), as R's mclust uses it, with hyperparameters: shrinkage κ > 0, prior
+mean μ_P, degrees of freedom ν and scale Λ (a D × D matrix for full and tied covariances, a positive number for
 diagonal and spherical ones).  The weights π_k get no prior.
 
 The M step with a prior
@@ -41,8 +40,10 @@ whatever Σ_k is.  At that μ_k the two quadratic forms add up to
 
     S_k = Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ + κ (μ_k − μ_P)(μ_k − μ_P)ᵀ = W_k + B_k
 
-(expand x_n − μ_k = (x_n − x̄_k) + (x̄_k − μ_k) with x̄_k − μ_k = κ(x̄_k − μ_P)/(κ + N_k)
-and μ_k − μ_P = N_k(x̄_k − μ_P)/(κ + N_k); the coefficients add to κN_k/(κ + N_k)).
+(expand x_n − μ_k = (x_n − x̄_k) + (x̄_k − μ_k): the cross terms vanish because
+Σ_n q_nk (x_n − x̄_k) = 0, and with x̄_k − μ_k = κ(x̄_k − μ_P)/(κ + N_k) and
+μ_k − μ_P = N_k(x̄_k − μ_P)/(κ + N_k) the two outer products of x̄_k − μ_P carry
+N_k κ²/(κ + N_k)² + κ N_k²/(κ + N_k)² = κN_k/(κ + N_k)).
 The first form of S_k needs no x̄_k, so it is the one computed: S_k = 0 when N_k = 0.
 
 What is left is, for each covariance model, a function of the variances alone:
