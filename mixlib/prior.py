@@ -9,8 +9,9 @@ M step has a positive definite answer even for a component with N_k = 0.
 The prior is that of Fraley & Raftery (2007, "Bayesian regularization for normal
 mixture estimation and model-based clustering", Journal of Classification 24,
 155–181), as R's mclust uses it, with hyperparameters: shrinkage κ > 0, prior
-mean μ_P, degrees of freedom ν and scale Λ (a D × D matrix for full and tied covariances, a positive number for
-diagonal and spherical ones).  The weights π_k get no prior.
+mean μ_P, degrees of freedom ν and scale Λ (a D × D matrix for full and tied
+covariances, a positive number for diagonal and spherical ones).  The weights π_k
+get no prior.
 
 The M step with a prior
 -----------------------
