@@ -11,7 +11,7 @@ from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky
 import mixlib
 from mixlib import gmm
 
-COVARIANCE_TYPES = ["full", "diag", "spherical"]
+COVARIANCE_TYPES = ["full", "diag", "spherical", "tied"]
 N_ITER = 20
 REG = 1e-6
 
@@ -40,7 +40,9 @@ def starting_parameters(X, K, covariance_type, seed):
     covariances = np.empty((K, D, D))
     for k in range(K):
         scale = rng.uniform(0.3, 1.5)
-        if covariance_type == "full":
+        if covariance_type == "tied":
+            covariances[k] = covariances[0] if k else scale * S
+        elif covariance_type == "full":
             covariances[k] = scale * S
         elif covariance_type == "diag":
             covariances[k] = np.diag(scale * np.diag(S) * rng.uniform(0.5, 1.5, size=D))
@@ -52,6 +54,8 @@ def starting_parameters(X, K, covariance_type, seed):
 def to_sklearn_precisions(covariances, covariance_type):
     if covariance_type == "full":
         return np.linalg.inv(covariances)
+    if covariance_type == "tied":
+        return np.linalg.inv(covariances[0])
     diagonals = np.diagonal(covariances, axis1=1, axis2=2)
     if covariance_type == "diag":
         return 1.0 / diagonals
@@ -60,12 +64,15 @@ def to_sklearn_precisions(covariances, covariance_type):
 
 def to_sklearn_covariances(covariances, covariance_type):
     diagonals = np.diagonal(covariances, axis1=1, axis2=2)
-    return {"full": covariances, "diag": diagonals, "spherical": diagonals[:, 0]}[covariance_type]
+    return {"full": covariances, "tied": covariances[0], "diag": diagonals, "spherical": diagonals[:, 0]}[
+        covariance_type]
 
 
-def from_sklearn_covariances(sk_covariances, covariance_type, D):
+def from_sklearn_covariances(sk_covariances, covariance_type, D, K=None):
     if covariance_type == "full":
         return sk_covariances
+    if covariance_type == "tied":
+        return np.repeat(sk_covariances[None], K, axis=0)
     if covariance_type == "diag":
         out = np.zeros((len(sk_covariances), D, D))
         out[:, np.arange(D), np.arange(D)] = sk_covariances
@@ -107,7 +114,7 @@ def test_em_matches_sklearn_from_the_same_start(request, dataset, covariance_typ
     assert not ours.converged  # tol=0 runs every iteration
     np.testing.assert_allclose(ours.weights, theirs.weights_, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(ours.means, theirs.means_, rtol=1e-6, atol=1e-8)
-    theirs_full = from_sklearn_covariances(theirs.covariances_, covariance_type, X.shape[1])
+    theirs_full = from_sklearn_covariances(theirs.covariances_, covariance_type, X.shape[1], K)
     np.testing.assert_allclose(ours.covariances, theirs_full, rtol=1e-6, atol=1e-8)
 
     # Total log-likelihood at the final parameters.
@@ -200,3 +207,42 @@ def test_bic_aic_match_sklearn(request, dataset, covariance_type):
     np.testing.assert_allclose(ours.aic(X), -2.0 * ll + 2.0 * p, rtol=1e-10)
     np.testing.assert_allclose(ours.bic(X), theirs.bic(X), rtol=1e-10)
     np.testing.assert_allclose(ours.aic(X), theirs.aic(X), rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------
+# Tied covariances and what a fitted model offers
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_tied_covariances_are_one_matrix(request, dataset):
+    fixture, K = DATASETS[dataset]
+    X = request.getfixturevalue(fixture)
+    ours = mixlib.fit_gmm(X, K, covariance_type="tied", seed=0)
+    np.testing.assert_array_equal(ours.covariances, np.repeat(ours.covariances[:1], K, axis=0))
+    D = X.shape[1]
+    assert ours.n_parameters == (K - 1) + K * D + D * (D + 1) // 2
+    assert gmm.n_parameters(K, D, "tied") == ours.n_parameters
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_log_density_is_score_samples(blobs3d, covariance_type):
+    start = starting_parameters(blobs3d, 3, covariance_type, seed=3)
+    ours = mixlib.fit_gmm(blobs3d, 3, covariance_type=covariance_type, init=start, tol=0, max_iter=N_ITER,
+                          reg_covar=REG)
+    theirs = fit_sklearn(blobs3d, 3, covariance_type, start)
+    grid = np.random.default_rng(0).normal(scale=6.0, size=(50, 3))
+    np.testing.assert_allclose(ours.log_density(grid), theirs.score_samples(grid), rtol=1e-6)
+    np.testing.assert_allclose(ours.responsibilities(grid), theirs.predict_proba(grid), rtol=1e-5, atol=1e-8)
+    np.testing.assert_array_equal(ours.predict(blobs3d), theirs.predict(blobs3d))
+
+
+def test_sample_from_a_fit(faithful):
+    fit = mixlib.fit_gmm(faithful, 2, seed=0)
+    X1, z1 = fit.sample(20_000, seed=4)
+    X2, z2 = fit.sample(20_000, seed=4)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(z1, z2)
+    assert X1.shape == (20_000, 2) and z1.shape == (20_000,)
+    np.testing.assert_allclose(np.bincount(z1) / 20_000, fit.weights, atol=0.015)
+    for k in range(2):
+        np.testing.assert_allclose(X1[z1 == k].mean(axis=0), fit.means[k], rtol=0.01)
