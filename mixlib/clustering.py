@@ -122,14 +122,17 @@ def _nearest_centres(d2):
 
     A sweep over the K centres, each claiming the points strictly nearer to it than to
     every earlier centre: K vector operations over N, where np.argmin along the short
-    axis would loop over the N rows."""
-    labels = np.zeros(d2.shape[0], dtype=np.intp)
+    axis would loop over the N rows.  The labels have the smallest integer type that
+    holds K − 1, so that those operations move little memory."""
+    K = d2.shape[1]
+    label_type = np.min_scalar_type(K - 1).type
+    labels = np.zeros(d2.shape[0], dtype=label_type)
     nearest = d2[:, 0].copy()
-    for k in range(1, d2.shape[1]):
+    for k in range(1, K):
         closer = d2[:, k] < nearest  # strictly, so that a tie stays with the earlier centre
         # Every label so far is below k, so this sets the closer points to k, as
         # labels[closer] = k would, without a masked store's cost.
-        np.maximum(labels, k * closer, out=labels)
+        np.maximum(labels, closer * label_type(k), out=labels)
         np.minimum(nearest, d2[:, k], out=nearest)
     return labels, np.maximum(nearest, 0.0, out=nearest)
 
@@ -279,14 +282,15 @@ def _lloyd(X, centers, max_iter, keep_history, origin):
     Returns the result (centres in the caller's coordinates) and the number of
     centres that are the nearest centre of some point."""
     K = centers.shape[0]
-    label_type = np.min_scalar_type(K - 1)  # the history keeps a copy of the labels per half-step
     history, trace = [], []
 
     def record(step, centers, labels, J):
+        # Each round makes new label arrays and never writes to them again, so the
+        # history can keep them as they are (in the small integer type of _nearest_centres).
         if J is not None:
             trace.append(J)
         if keep_history:
-            kept = None if labels is None else frozen(labels.astype(label_type))
+            kept = None if labels is None else frozen(labels)
             history.append(KMeansStep(step, frozen(centers + origin), kept, J))
 
     record("init", centers, None, None)
@@ -324,7 +328,7 @@ def _lloyd(X, centers, max_iter, keep_history, origin):
     clusters_found = int(np.count_nonzero(counts))  # of the last assignment, before any amendment
     result = KMeansResult(
         centers=frozen(centers + origin),
-        labels=frozen(labels),
+        labels=frozen(labels.astype(np.intp)),
         distortion=_distortion(X, centers, labels),
         history=tuple(history),
         n_iter=n_iter,
