@@ -2,10 +2,12 @@
 
 The names follow the lectures' quantities:
 
-- :func:`load_faithful`, :func:`standardise`, :func:`make_blobs`: data;
+- :func:`load_faithful`, :func:`load_digits`, :func:`standardise`, :func:`make_blobs`: data;
 - :func:`kmeans`: Lloyd's algorithm for the distortion J;
 - :mod:`mixlib.gmm`: ``log_likelihood``, ``responsibilities``, ``e_step``,
   ``m_step``, ``sample`` and :func:`fit_gmm`;
+- :mod:`mixlib.bernoulli`: the Bernoulli mixture of binary images and
+  :func:`fit_bernoulli_mixture`, the same EM loop with another family;
 - :mod:`mixlib.em`: the EM loop every mixture family plugs into
   (:func:`~mixlib.em.fit_mixture`), ``kl_divergence`` and ``free_energy``;
 - :mod:`mixlib.prior`: the conjugate prior of MAP-EM (``fit_gmm(..., prior="default")``);
@@ -14,14 +16,16 @@ The names follow the lectures' quantities:
   and the KL decomposition (imported on demand: it needs the `widgets` extra);
 - :mod:`mixlib.exercises`: checkers that give feedback on a student's code.
 """
-from . import em, gmm
+from . import bernoulli, em, gmm
+from .bernoulli import BernoulliMixtureResult, fit_bernoulli_mixture
 from .clustering import KMeansResult, KMeansStep, kmeans, kmeans_plusplus
-from .data import load_faithful, make_blobs, random_blobs, standardise
+from .data import load_digits, load_faithful, make_blobs, random_blobs, standardise
 from .errors import ConvergenceWarning, SingularityError, SingularityWarning
 from .gmm import EMStep, GaussianMixtureResult, fit_gmm
 from .prior import ConjugatePrior
 
 __all__ = [
+    "BernoulliMixtureResult",
     "ConjugatePrior",
     "ConvergenceWarning",
     "EMStep",
@@ -30,11 +34,14 @@ __all__ = [
     "KMeansStep",
     "SingularityError",
     "SingularityWarning",
+    "bernoulli",
     "em",
+    "fit_bernoulli_mixture",
     "fit_gmm",
     "gmm",
     "kmeans",
     "kmeans_plusplus",
+    "load_digits",
     "load_faithful",
     "make_blobs",
     "random_blobs",

@@ -83,3 +83,40 @@ def standardise(X):
     largest = np.abs(deviations).max(axis=0)
     sd = largest * (deviations / largest).std(axis=0)
     return deviations / sd, mean, sd
+
+
+def load_digits(threshold: int | None = 8):
+    """The 1,797 handwritten digits of the UCI optical-recognition test set (Alpaydin and
+    Kaynak, 1998, doi:10.24432/C50P49; CC BY 4.0), as distributed with scikit-learn.
+
+    Each image is 8 × 8 pixels, stored row by row; a pixel is the number 0..16 of
+    "on" cells in a 4 × 4 block of the original 32 × 32 bitmap.
+
+    Parameters
+    ----------
+    threshold : int in 1..16, or None
+        A pixel becomes 1 when its count is at least ``threshold`` (8: at least half of
+        its block is on) and 0 otherwise; ``None`` returns the counts.
+
+    Returns
+    -------
+    X : ndarray of shape (1797, 64)
+        Binary (0.0 or 1.0) images, or the counts 0..16 for ``threshold=None``.
+    labels : ndarray of shape (1797,)
+        The digit 0..9 each image shows.
+    """
+    import gzip
+
+    if threshold is not None:
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or not 1 <= threshold <= 16:
+            raise ValueError(
+                f"threshold must be an integer from 1 to 16 (the pixels are counts 0..16), or None for "
+                f"the counts themselves, got {threshold!r}."
+            )
+    with resources.files("mixlib").joinpath("digits.csv.gz").open("rb") as raw:
+        with gzip.open(raw, "rt") as handle:
+            table = np.loadtxt(handle, delimiter=",", dtype=np.int64)
+    counts, labels = table[:, :64], table[:, 64]
+    if threshold is None:
+        return counts.astype(float), labels
+    return (counts >= threshold).astype(float), labels
