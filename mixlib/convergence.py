@@ -1,0 +1,207 @@
+"""How fast EM converges: the EM map on a parameter vector, its Jacobian, and the gradient.
+
+One EM iteration of a K-component full-covariance Gaussian mixture (with the
+exact M step, ``reg_covar=0``) is a map θ^(t+1) = M(θ^(t)).  To study it as a
+map of R^P into itself, the parameters (π, μ, Σ) are written as one vector θ
+of P = (K − 1) + K D + K D(D + 1)/2 free numbers.  Two coordinate systems:
+
+``"unconstrained"`` (the default), every vector in R^P is a valid mixture:
+
+- the log-odds of the weights against the last one, α_k = ln(π_k / π_K),
+  k = 1, …, K − 1, so π = softmax(α_1, …, α_{K−1}, 0);
+- the means μ_k, component by component;
+- for each Σ_k = L_k L_kᵀ the lower triangle of its Cholesky factor L_k, row by
+  row, with each diagonal entry replaced by its logarithm ln (L_k)_dd.
+
+``"moments"``: π_1, …, π_{K−1}, the means, and the lower triangle of each Σ_k
+row by row; valid only where the weights are positive and the Σ_k positive
+definite.  It exists to show that what is measured here does not depend on the
+coordinates.
+
+At a fixed point θ* = M(θ*) the Jacobian J = ∂M/∂θ (:func:`em_map_jacobian`)
+governs the convergence: θ^(t) − θ* ≈ J^t (θ^(0) − θ*).  Dempster, Laird and
+Rubin (1977) showed that J is the fraction of missing information,
+J = I_c⁻¹ I_m, so its eigenvalues lie in [0, 1).  Under another
+coordinate system φ = g(θ), the EM map is g ∘ M ∘ g⁻¹ and its Jacobian at
+φ* = g(θ*) is G J G⁻¹ with G = ∂g/∂θ(θ*): a similar matrix, with the same
+eigenvalues.
+
+:func:`log_likelihood_and_gradient` gives ln p(X | θ) and ∇_θ ln p(X | θ) in
+the unconstrained coordinates, for a gradient-based optimiser.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import solve_triangular
+from scipy.special import softmax
+
+from . import gmm
+from ._validation import check_data, check_parameters, check_positive_int, float_array
+
+__all__ = [
+    "COORDINATES",
+    "em_map",
+    "em_map_jacobian",
+    "from_vector",
+    "log_likelihood",
+    "log_likelihood_and_gradient",
+    "n_free_parameters",
+    "to_vector",
+]
+
+COORDINATES = ("unconstrained", "moments")
+
+
+def n_free_parameters(n_components: int, n_features: int) -> int:
+    """P = (K − 1) + K D + K D(D + 1)/2, the length of θ."""
+    K = check_positive_int(n_components, "n_components")
+    D = check_positive_int(n_features, "n_features")
+    return (K - 1) + K * D + K * D * (D + 1) // 2
+
+
+def _check_coordinates(coordinates):
+    if coordinates not in COORDINATES:
+        raise ValueError(f"coordinates must be one of {COORDINATES}, got {coordinates!r}.")
+
+
+def to_vector(weights, means, covariances, *, coordinates: str = "unconstrained") -> np.ndarray:
+    """The vector θ of the mixture (π, μ, Σ), shape (P,); see the module docstring.
+
+    In unconstrained coordinates every weight must be positive (α_k = ln(π_k / π_K)
+    is finite only then).
+    """
+    _check_coordinates(coordinates)
+    weights, means, covariances = check_parameters(weights, means, covariances)
+    K, D = means.shape
+    rows, cols = np.tril_indices(D)
+    if coordinates == "moments":
+        return np.concatenate([weights[:-1], means.ravel(), covariances[:, rows, cols].ravel()])
+    if np.any(weights <= 0):
+        k = int(np.flatnonzero(weights <= 0)[0])
+        raise ValueError(
+            f"weights[{k}] = {weights[k]!r}: unconstrained coordinates need every weight > 0 "
+            f"(the log-odds ln(π_k / π_K) of a zero weight is infinite); drop the empty component."
+        )
+    log_odds = np.log(weights[:-1]) - np.log(weights[-1])
+    chol = np.linalg.cholesky(covariances)
+    chol[:, np.arange(D), np.arange(D)] = np.log(chol[:, np.arange(D), np.arange(D)])
+    return np.concatenate([log_odds, means.ravel(), chol[:, rows, cols].ravel()])
+
+
+def from_vector(theta, n_components: int, n_features: int, *, coordinates: str = "unconstrained"):
+    """The mixture ``(weights, means, covariances)`` of the vector θ; inverse of :func:`to_vector`.
+
+    Shapes (K,), (K, D), (K, D, D).  In moment coordinates the result is
+    validated (positive weights summing to 1, positive definite covariances).
+    """
+    _check_coordinates(coordinates)
+    K = check_positive_int(n_components, "n_components")
+    D = check_positive_int(n_features, "n_features")
+    theta = _check_theta(theta, K, D)
+    rows, cols = np.tril_indices(D)
+    head, means_part, tri_part = np.split(theta, [K - 1, K - 1 + K * D])
+    means = means_part.reshape(K, D)
+    lower = np.zeros((K, D, D))
+    lower[:, rows, cols] = tri_part.reshape(K, -1)
+    if coordinates == "moments":
+        weights = np.append(head, 1.0 - head.sum())
+        if np.any(weights <= 0):
+            raise ValueError(f"theta gives weights {weights}; in moment coordinates every π_k must be > 0.")
+        covariances = lower + np.swapaxes(np.tril(lower, -1), 1, 2)
+        return check_parameters(weights, means, covariances)
+    weights = softmax(np.append(head, 0.0))
+    diagonal = np.arange(D)
+    lower[:, diagonal, diagonal] = np.exp(lower[:, diagonal, diagonal])
+    covariances = lower @ np.swapaxes(lower, 1, 2)
+    return weights, means, covariances
+
+
+def _check_theta(theta, K, D):
+    theta = float_array(theta, "theta")
+    P = n_free_parameters(K, D)
+    if theta.shape != (P,):
+        raise ValueError(
+            f"theta must have shape ({P},) for K = {K} components in D = {D} dimensions "
+            f"((K − 1) + K D + K D(D + 1)/2 entries), but it has shape {theta.shape}."
+        )
+    return theta
+
+
+def em_map(X, theta, n_components: int, *, coordinates: str = "unconstrained") -> np.ndarray:
+    """One EM iteration on the vector: M(θ) = to_vector(M step(E step(θ))).
+
+    The E step is γ(z_nk) at θ; the M step is the exact maximiser of Q
+    (N_k = Σ_n γ_nk, π_k = N_k / N, μ_k = Σ_n γ_nk x_n / N_k,
+    Σ_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k), with no ``reg_covar``.
+    """
+    X = check_data(X)
+    params = from_vector(theta, n_components, X.shape[1], coordinates=coordinates)
+    resp = gmm.responsibilities(X, *params)
+    return to_vector(*gmm.m_step(X, resp, reg_covar=0.0), coordinates=coordinates)
+
+
+def em_map_jacobian(X, theta, n_components: int, *, step: float = 1e-5,
+                    coordinates: str = "unconstrained") -> np.ndarray:
+    """The Jacobian J_ij = ∂M_i/∂θ_j of :func:`em_map` by central differences, shape (P, P).
+
+    Column j is (M(θ + h e_j) − M(θ − h e_j)) / 2h with h = ``step``: its error is
+    O(h²) from the third derivatives of M plus O(ε_mach / h) from rounding.
+    """
+    X = check_data(X)
+    theta = _check_theta(theta, check_positive_int(n_components, "n_components"), X.shape[1])
+    step = float(step)
+    if not np.isfinite(step) or step <= 0:
+        raise ValueError(f"step must be a positive finite number (the difference h), got {step}.")
+    columns = []
+    for j in range(theta.size):
+        shift = np.zeros_like(theta)
+        shift[j] = step
+        forward = em_map(X, theta + shift, n_components, coordinates=coordinates)
+        backward = em_map(X, theta - shift, n_components, coordinates=coordinates)
+        columns.append((forward - backward) / (2 * step))
+    return np.column_stack(columns)
+
+
+def log_likelihood(X, theta, n_components: int) -> float:
+    """ln p(X | θ) = Σ_n ln Σ_k π_k N(x_n | μ_k, Σ_k), θ in unconstrained coordinates."""
+    X = check_data(X)
+    return gmm.log_likelihood(X, *from_vector(theta, n_components, X.shape[1]))
+
+
+def log_likelihood_and_gradient(X, theta, n_components: int):
+    """ln p(X | θ) and its gradient with respect to the unconstrained θ, shape (P,).
+
+    With γ_nk the responsibilities at θ, N_k = Σ_n γ_nk and
+    S_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ about the current μ_k:
+
+        ∂ ln p / ∂α_k = N_k − N π_k                         (k < K)
+        ∂ ln p / ∂μ_k = Σ_k⁻¹ Σ_n γ_nk (x_n − μ_k)
+        ∂ ln p / ∂Σ_k = G_k = ½ Σ_k⁻¹ (S_k − N_k Σ_k) Σ_k⁻¹
+        ∂ ln p / ∂L_k = 2 G_k L_k   (lower triangle; for the diagonal entries
+                                     times (L_k)_dd, the chain rule of ln (L_k)_dd)
+
+    Each line is the derivative of Σ_n Σ_k γ_nk [ln π_k + ln N(x_n | μ_k, Σ_k)]
+    with γ held fixed, which equals the derivative of ln p at θ (Fisher's identity).
+    """
+    X = check_data(X)
+    N, D = X.shape
+    weights, means, covariances = from_vector(theta, n_components, D)
+    resp, value = gmm.e_step(X, weights, means, covariances)
+    Nk = resp.sum(axis=0)
+    rows, cols = np.tril_indices(D)
+    grad_means = np.empty_like(means)
+    grad_chol = []
+    for k, (mean, chol) in enumerate(zip(means, gmm.cholesky_factors(covariances))):
+        residual = X - mean
+        whitened = solve_triangular(chol, residual.T, lower=True)                 # L⁻¹ (x − μ)
+        precision_residual = solve_triangular(chol, whitened, lower=True, trans="T")  # Σ⁻¹ (x − μ)
+        grad_means[k] = precision_residual @ resp[:, k]
+        # G = ½ (Σ⁻¹ S Σ⁻¹ − N_k Σ⁻¹), and 2 G L = (Σ⁻¹ S Σ⁻¹ − N_k Σ⁻¹) L
+        outer = (resp[:, k] * precision_residual) @ precision_residual.T
+        precision = solve_triangular(chol, solve_triangular(chol, np.eye(D), lower=True),
+                                     lower=True, trans="T")
+        d_chol = (outer - Nk[k] * precision) @ chol
+        d_chol[np.arange(D), np.arange(D)] *= np.diag(chol)
+        grad_chol.append(d_chol[rows, cols])
+    grad_log_odds = Nk[:-1] - N * weights[:-1]
+    return value, np.concatenate([grad_log_odds, grad_means.ravel(), np.concatenate(grad_chol)])
