@@ -127,7 +127,9 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
         return
     seen, kept = set(), []
     for script in scripts:
-        key = (str(script), tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        # An inline script's filename is None or "", depending on how it was added.
+        key = (str(getattr(script, "filename", script) or ""),
+               tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
             kept.append(script)
