@@ -15,6 +15,8 @@ differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
 - :mod:`.maximum_likelihood` (chapter 5): ``check_m_step_weights``, ``check_m_step_means``,
   ``check_m_step_covariances``, and ``finite_difference_gradient``;
 - :mod:`.em_algorithm` (chapter 6): ``check_em_iteration``, ``check_em_loop``;
+- :mod:`.bernoulli_mixtures` (Bernoulli mixtures): ``check_bernoulli_m_step``,
+  ``check_bernoulli_log_likelihood``;
 - :mod:`.when_ml_goes_wrong` (chapter 7): ``check_regularised_covariance``,
   ``check_best_of_restarts``, ``check_map_m_step``;
 - :mod:`.general_em` (chapter 8): ``check_kl_divergence``, ``check_free_energy``;
@@ -23,6 +25,7 @@ differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
 Every checker is also importable from this package itself.
 """
 from ._core import Case, Feedback, Mistake
+from .bernoulli_mixtures import check_bernoulli_log_likelihood, check_bernoulli_m_step
 from .choosing_k import check_bic, check_bic_table, check_n_parameters
 from .density_estimation import check_log_gaussian, check_mixture_density
 from .em_algorithm import check_em_iteration, check_em_loop
@@ -38,6 +41,8 @@ __all__ = [
     "Feedback",
     "Mistake",
     "check_assignment_step",
+    "check_bernoulli_log_likelihood",
+    "check_bernoulli_m_step",
     "check_best_of_restarts",
     "check_bic",
     "check_bic_table",
