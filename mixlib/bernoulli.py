@@ -105,15 +105,17 @@ def _check_parameters(X, weights, means):
 def _log_bernoulli(X, means):
     """Σ_d x_nd ln μ_kd + (1 − x_nd) ln(1 − μ_kd), shape (N, K), with 0 · ln 0 = 0.
 
-    Two matrix products, as in a linear model; a μ_kd of exactly 0 or 1 would put
-    0 · (−∞) = NaN into them, so its logarithm is replaced by 0 there and the
-    −∞ added back only where the pixel takes the impossible value."""
-    with np.errstate(divide="ignore"):
-        log_on, log_off = np.log(means), np.log1p(-means)
+    Linear in x_n: Σ_d x_nd [ln μ_kd − ln(1 − μ_kd)] + Σ_d ln(1 − μ_kd), one matrix
+    product.  A μ_kd of exactly 0 or 1 would put 0 · (−∞) = NaN into it, so its
+    logarithm is replaced by 0 there and the −∞ put back only where the pixel
+    takes the value the component rules out."""
     never_on, never_off = means == 0, means == 1
-    out = X @ np.where(never_on, 0.0, log_on).T + (1 - X) @ np.where(never_off, 0.0, log_off).T
+    with np.errstate(divide="ignore"):
+        log_on = np.where(never_on, 0.0, np.log(means))
+        log_off = np.where(never_off, 0.0, np.log1p(-means))
+    out = X @ (log_on - log_off).T + log_off.sum(axis=1)
     if np.any(never_on) or np.any(never_off):
-        impossible = (X @ never_on.T + (1 - X) @ never_off.T) > 0
+        impossible = (X @ never_on.T.astype(float) + (1 - X) @ never_off.T.astype(float)) > 0
         out[impossible] = -np.inf
     return out
 
