@@ -27,7 +27,9 @@ coordinate system φ = g(θ), the EM map is g ∘ M ∘ g⁻¹ and its Jacobian 
 eigenvalues.
 
 :func:`log_likelihood_and_gradient` gives ln p(X | θ) and ∇_θ ln p(X | θ) in
-the unconstrained coordinates, for a gradient-based optimiser.
+the unconstrained coordinates, for a gradient-based optimiser, and
+:func:`information_matrices` the observed and complete-data information I_obs
+and I_c, with I_m = I_c − I_obs.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ __all__ = [
     "em_map",
     "em_map_jacobian",
     "from_vector",
+    "information_matrices",
     "log_likelihood",
     "log_likelihood_and_gradient",
     "n_free_parameters",
@@ -149,17 +152,9 @@ def em_map_jacobian(X, theta, n_components: int, *, step: float = 1e-5,
     """
     X = check_data(X)
     theta = _check_theta(theta, check_positive_int(n_components, "n_components"), X.shape[1])
-    step = float(step)
-    if not np.isfinite(step) or step <= 0:
-        raise ValueError(f"step must be a positive finite number (the difference h), got {step}.")
-    columns = []
-    for j in range(theta.size):
-        shift = np.zeros_like(theta)
-        shift[j] = step
-        forward = em_map(X, theta + shift, n_components, coordinates=coordinates)
-        backward = em_map(X, theta - shift, n_components, coordinates=coordinates)
-        columns.append((forward - backward) / (2 * step))
-    return np.column_stack(columns)
+    step = _check_step(step)
+    return _central_differences(
+        lambda point: em_map(X, point, n_components, coordinates=coordinates), theta, step)
 
 
 def log_likelihood(X, theta, n_components: int) -> float:
@@ -180,14 +175,19 @@ def log_likelihood_and_gradient(X, theta, n_components: int):
         ∂ ln p / ∂L_k = 2 G_k L_k   (lower triangle; for the diagonal entries
                                      times (L_k)_dd, the chain rule of ln (L_k)_dd)
 
-    Each line is the derivative of Σ_n Σ_k γ_nk [ln π_k + ln N(x_n | μ_k, Σ_k)]
-    with γ held fixed, which equals the derivative of ln p at θ (Fisher's identity).
+    Each line is the derivative of Q(θ', θ) = Σ_n Σ_k γ_nk [ln π'_k + ln N(x_n | μ'_k, Σ'_k)]
+    in θ' at θ' = θ, which equals the derivative of ln p at θ (Fisher's identity).
     """
     X = check_data(X)
+    params = from_vector(theta, n_components, X.shape[1])
+    resp, value = gmm.e_step(X, *params)
+    return value, _gradient_of_q(X, resp, *params)
+
+
+def _gradient_of_q(X, q, weights, means, covariances):
+    """∇_θ' Σ_n Σ_k q_nk [ln π'_k + ln N(x_n | μ'_k, Σ'_k)] at θ' = (weights, means, covariances)."""
     N, D = X.shape
-    weights, means, covariances = from_vector(theta, n_components, D)
-    resp, value = gmm.e_step(X, weights, means, covariances)
-    Nk = resp.sum(axis=0)
+    Nk = q.sum(axis=0)
     rows, cols = np.tril_indices(D)
     grad_means = np.empty_like(means)
     grad_chol = []
@@ -195,13 +195,61 @@ def log_likelihood_and_gradient(X, theta, n_components: int):
         residual = X - mean
         whitened = solve_triangular(chol, residual.T, lower=True)                 # L⁻¹ (x − μ)
         precision_residual = solve_triangular(chol, whitened, lower=True, trans="T")  # Σ⁻¹ (x − μ)
-        grad_means[k] = precision_residual @ resp[:, k]
+        grad_means[k] = precision_residual @ q[:, k]
         # G = ½ (Σ⁻¹ S Σ⁻¹ − N_k Σ⁻¹), and 2 G L = (Σ⁻¹ S Σ⁻¹ − N_k Σ⁻¹) L
-        outer = (resp[:, k] * precision_residual) @ precision_residual.T
+        outer = (q[:, k] * precision_residual) @ precision_residual.T
         precision = solve_triangular(chol, solve_triangular(chol, np.eye(D), lower=True),
                                      lower=True, trans="T")
         d_chol = (outer - Nk[k] * precision) @ chol
         d_chol[np.arange(D), np.arange(D)] *= np.diag(chol)
         grad_chol.append(d_chol[rows, cols])
     grad_log_odds = Nk[:-1] - N * weights[:-1]
-    return value, np.concatenate([grad_log_odds, grad_means.ravel(), np.concatenate(grad_chol)])
+    return np.concatenate([grad_log_odds, grad_means.ravel(), np.concatenate(grad_chol)])
+
+
+def information_matrices(X, theta, n_components: int, *, step: float = 1e-5):
+    """The observed and the complete-data information at θ (unconstrained), each (P, P).
+
+        I_obs = −∇² ln p(X | θ),
+        I_c   = −∇²_θ' Q(θ', θ) at θ' = θ,   Q with the responsibilities frozen at θ,
+
+    by central differences (step h = ``step``) of the analytic gradients, symmetrised.
+    At a fixed point θ* of EM, the Jacobian of the EM map is I_c⁻¹ (I_c − I_obs)
+    (Dempster, Laird and Rubin 1977): the fraction of missing information.
+    """
+    X = check_data(X)
+    K = check_positive_int(n_components, "n_components")
+    theta = _check_theta(theta, K, X.shape[1])
+    step = _check_step(step)
+    resp = gmm.responsibilities(X, *from_vector(theta, K, X.shape[1]))
+
+    def gradient_of_q(point):
+        return _gradient_of_q(X, resp, *from_vector(point, K, X.shape[1]))
+
+    def gradient_of_log_likelihood(point):
+        return log_likelihood_and_gradient(X, point, K)[1]
+
+    return tuple(-_symmetric(_central_differences(f, theta, step))
+                 for f in (gradient_of_log_likelihood, gradient_of_q))
+
+
+def _central_differences(f, theta, step):
+    columns = []
+    for j in range(theta.size):
+        shift = np.zeros_like(theta)
+        shift[j] = step
+        columns.append((f(theta + shift) - f(theta - shift)) / (2 * step))
+    return np.column_stack(columns)
+
+
+def _symmetric(matrix):
+    return (matrix + matrix.T) / 2
+
+
+def _check_step(step):
+    if isinstance(step, bool) or not isinstance(step, (int, float, np.floating)):
+        raise TypeError(f"step must be a positive number (the difference h), got {step!r}.")
+    step = float(step)
+    if not np.isfinite(step) or step <= 0:
+        raise ValueError(f"step must be a positive finite number (the difference h), got {step}.")
+    return step

@@ -157,9 +157,47 @@ def test_eigenvalues_are_in_the_unit_interval_and_do_not_depend_on_coordinates(d
     (lambda X: convergence.to_vector([1.0, 0.0], np.zeros((2, 2)), np.array([np.eye(2)] * 2)), r"weights\[1\]"),
     (lambda X: convergence.from_vector(np.r_[1.5, np.zeros(10)], 2, 2, coordinates="moments"), "π_k must be > 0"),
     (lambda X: convergence.em_map_jacobian(X, np.zeros(11), 2, step=0.0), "step must be a positive"),
+    (lambda X: convergence.information_matrices(X, np.zeros(11), 2, step="big"), "step must be a positive"),
     (lambda X: convergence.em_map(X, np.zeros(11), 3), r"theta must have shape \(17,\)"),
     (lambda X: convergence.n_free_parameters(0, 2), "n_components must be a positive integer"),
 ])
 def test_bad_arguments_are_named(data, call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call(data)
+
+
+def test_information_matrices_and_the_fraction_of_missing_information(data, maximum):
+    fit, theta = maximum
+    observed, complete = convergence.information_matrices(data, theta, K)
+    # the complete-data information is minus the Hessian of Q, here by second differences
+    # of mixlib.em's Q with the responsibilities frozen at θ*
+    q = gmm.responsibilities(data, fit.weights, fit.means, fit.covariances)
+
+    def Q(point):
+        return mixlib.em.expected_complete_log_likelihood(data, q, *convergence.from_vector(point, K, 2))
+
+    h, P = 1e-4, theta.size
+    E = np.eye(P) * h
+    hessian = np.array([[(Q(theta + E[i] + E[j]) - Q(theta + E[i] - E[j]) - Q(theta - E[i] + E[j])
+                          + Q(theta - E[i] - E[j])) / (4 * h * h) for j in range(P)] for i in range(P)])
+    np.testing.assert_allclose(complete, -hessian, atol=1e-4)
+    # Dempster, Laird and Rubin: DM = I_c⁻¹ (I_c − I_obs)
+    J = convergence.em_map_jacobian(data, theta, K)
+    np.testing.assert_allclose(J, np.linalg.solve(complete, complete - observed), atol=1e-8)
+    assert np.linalg.eigvalsh(observed).min() > 0
+    # and the missing information I_c − I_obs is not zero
+    assert np.abs(observed - complete).max() > 1.0
+
+
+def test_observed_information_is_minus_the_hessian_of_the_log_likelihood(data):
+    theta = np.random.default_rng(4).normal(scale=0.3, size=convergence.n_free_parameters(K, 2))
+    observed, _ = convergence.information_matrices(data, theta, K)
+    h, P = 1e-4, theta.size
+    E = np.eye(P) * h
+
+    def f(point):
+        return convergence.log_likelihood(data, point, K)
+
+    hessian = np.array([[(f(theta + E[i] + E[j]) - f(theta + E[i] - E[j]) - f(theta - E[i] + E[j])
+                          + f(theta - E[i] - E[j])) / (4 * h * h) for j in range(P)] for i in range(P)])
+    np.testing.assert_allclose(observed, -hessian, atol=1e-4 * max(1.0, np.abs(hessian).max()))
