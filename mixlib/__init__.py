@@ -10,6 +10,7 @@ The names follow the lectures' quantities:
   :func:`fit_bernoulli_mixture`, the same EM loop with another family;
 - :mod:`mixlib.em`: the EM loop every mixture family plugs into
   (:func:`~mixlib.em.fit_mixture`), ``kl_divergence`` and ``free_energy``;
+- :mod:`mixlib.convergence`: the EM map on a parameter vector, its Jacobian, the gradient of ln p;
 - :mod:`mixlib.prior`: the conjugate prior of MAP-EM (``fit_gmm(..., prior="default")``);
 - :mod:`mixlib.plotting`: ellipses, contours and traces drawn on an ``ax``;
 - :mod:`mixlib.widgets`: step-through explorers of k-means, EM, the singularity
