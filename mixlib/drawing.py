@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 
 import matplotlib as mpl
 import numpy as np
@@ -322,7 +323,21 @@ class FrameRenderer:
                 return figure_png(self.figure)
             buffer = io.BytesIO()
             self.figure.savefig(buffer, format="svg", metadata={"Date": None})
-            return buffer.getvalue()
+        return compact_svg(buffer.getvalue())
+
+
+def compact_svg(svg: bytes) -> bytes:
+    """Matplotlib's SVG without what a picture does not need: the XML prologue, the
+    metadata, digits of positions beyond 0.01 pt (a hundredth of a pixel) and line breaks,
+    which a data URI would have to spell as three characters each."""
+    text = svg.decode("utf-8")
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    # Only positions (two or more digits before the point): a glyph's scale such as
+    # 0.114583 must keep its digits or the text shrinks.
+    text = re.sub(r"(?<![\d.])(\d{2,}\.\d\d)\d+", r"\1", text)
+    text = re.sub(r"\s*\n\s*", " ", text)
+    return text.encode("utf-8")
 
 
 def _remove_artists(ax):

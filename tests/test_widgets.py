@@ -589,3 +589,10 @@ def test_em_explorer_names_the_iterations_where_ln_p_fell_and_the_prior_keeps_mo
     assert ex.artists["trace"].axes.get_ylabel() == "log posterior"
     np.testing.assert_allclose(ex.artists["trace"].get_ydata(),
                                ex.result.log_posteriors[: ex.slider.value + 1])
+
+
+def test_compact_svg_keeps_glyph_scales_and_drops_what_a_picture_does_not_need():
+    svg = (b'<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg x="1">\n <metadata>m</metadata>\n'
+           b' <use x="123.456789" y="7.123456" transform="scale(0.114583 -0.114583)"/>\n</svg>\n')
+    assert drawing.compact_svg(svg) == (b'<svg x="1"> <use x="123.45" y="7.123456" '
+                                        b'transform="scale(0.114583 -0.114583)"/> </svg> ')
