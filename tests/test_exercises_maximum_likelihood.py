@@ -1,7 +1,7 @@
 """The checkers of chapter 5 accept right answers and name the fault in each known wrong one;
 the finite-difference gradient agrees with the derivatives worked out by hand."""
 import numpy as np
-from checker_helpers import assert_rejected, mistakes_test, solutions_test
+from checker_helpers import assert_rejected, mistakes_test, not_implemented, solutions_test
 
 import mixlib
 from mixlib import em, gmm
@@ -103,3 +103,43 @@ def test_finite_difference_gradient_of_q_vanishes_after_the_m_step():
     assert grad["covariances"].shape == (2, 2, 2)
 
 
+
+
+# ---------------------------------------------------------------------------
+# Feedback on the commonest slips
+
+
+def test_n_k_not_lined_up_gets_the_broadcasting_fix_not_the_axis_hint():
+    """Dividing the (K, D) sums by the (K,) N_k without [:, None] sums over the right axis: the
+    feedback must give the fix, not send the student looking for a wrong axis."""
+    for checker, name, fix in [
+            (check_m_step_means, "N_k not lined up with the rows", "Nk[:, None]."),
+            (check_m_step_covariances, "N_k not lined up with the matrices", "Nk[:, None, None].")]:
+        wrong = next(m.wrong for m in checker.mistakes if m.name == name)
+        feedback = checker(wrong)
+        assert_rejected(feedback, "could not be broadcast", fix)
+        assert "Check the axis you sum over" not in feedback.message
+
+
+def test_n_k_summed_over_the_components_still_gets_the_axis_hint():
+    feedback = check_m_step_means(lambda X, r: (r.T @ X) / r.sum(axis=1)[:, None])
+    assert_rejected(feedback, "Check the axis you sum over", "Σ_n q_nk")
+    assert "Nk[:, None]" not in feedback.message
+
+
+def test_plural_names_take_plural_verbs():
+    feedback = check_m_step_means(lambda X, r: update_means(X, r)[:, :1])
+    assert_rejected(feedback, "your means have shape")
+    feedback = check_m_step_weights(lambda r: update_weights(r) * 0.5 + 0.5 / r.shape[1])
+    assert_rejected(feedback, "your weights differ from the answer")
+
+
+def test_feedback_calls_the_frozen_responsibilities_q():
+    """The chapter writes the frozen responsibilities q_nk; γ(z_nk) is a function of θ."""
+    texts = [check(stub).message for check, stub in [
+        (check_m_step_means, not_implemented), (check_m_step_weights, not_implemented),
+        (check_m_step_covariances, not_implemented)]]
+    texts += [m.feedback for check in (check_m_step_means, check_m_step_weights, check_m_step_covariances)
+              for m in check.mistakes]
+    assert any("q_nk" in text for text in texts)
+    assert not any("γ" in text for text in texts)

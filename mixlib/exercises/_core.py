@@ -167,20 +167,29 @@ def as_array(got, what: str) -> np.ndarray:
     return array
 
 
+def _verb(what: str, singular: str, plural: str) -> str:
+    """The verb that agrees with ``what``: "your means have", "your trace has".
+
+    Every plural name the checkers pass ends in s ("your weights", "your densities")."""
+    last = what.split()[-1] if what.split() else what
+    return plural if last.endswith("s") and not last.endswith("ss") else singular
+
+
 def compare_arrays(got, expected, what: str = "the result", *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
     """Shape, then finiteness, then values; the message says which."""
     got = as_array(got, what)
     expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         hint = " (transposed?)" if got.shape == expected.shape[::-1] and got.ndim == 2 else ""
-        raise Mismatch(f"{what} has shape {got.shape}, but should have shape {expected.shape}{hint}.")
+        raise Mismatch(f"{what} {_verb(what, 'has', 'have')} shape {got.shape}, "
+                       f"but should have shape {expected.shape}{hint}.")
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
-        raise Mismatch(f"{what} contains NaN or inf where the answer is finite; "
+        raise Mismatch(f"{what} {_verb(what, 'contains', 'contain')} NaN or inf where the answer is finite; "
                        "look for an overflow in exp or a division by zero.")
     if not np.allclose(got, expected, rtol=rtol, atol=atol):
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.ndim else ()
         at = f" at index {tuple(int(i) for i in worst)}" if got.ndim else ""
-        raise Mismatch(f"{what} differs from the answer{at}: you have {got[worst]:.6g}, "
+        raise Mismatch(f"{what} {_verb(what, 'differs', 'differ')} from the answer{at}: you have {got[worst]:.6g}, "
                        f"the answer is {expected[worst]:.6g}.")
 
 

@@ -1,9 +1,10 @@
 """Checkers for the exercises of chapter 5, "Maximum likelihood": the M step's updates.
 
-For fixed responsibilities γ(z_nk):
+For frozen responsibilities q_nk (held fixed while the parameters vary), the
+maximiser of Q_q(θ) = Σ_n Σ_k q_nk ln[π_k N(x_n | μ_k, Σ_k)]:
 
-    N_k = Σ_n γ(z_nk),    π_k = N_k / N,    μ_k = (1/N_k) Σ_n γ(z_nk) x_n,
-    Σ_k = (1/N_k) Σ_n γ(z_nk)(x_n − μ_k)(x_n − μ_k)ᵀ.
+    N_k = Σ_n q_nk,    π_k = N_k / N,    μ_k = (1/N_k) Σ_n q_nk x_n,
+    Σ_k = (1/N_k) Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ.
 
 :func:`finite_difference_gradient` differentiates a function of the mixture
 parameters numerically, along directions that keep the parameters valid, so
@@ -11,13 +12,18 @@ that a chapter can check that a stationarity condition holds.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ._cases import responsibility_cases
 from ._core import Case, Exercise, Feedback, Mismatch, Mistake, as_array, compare_arrays
 
-_AXIS_HINT = (" Check the axis you sum over: N_k = Σ_n γ(z_nk) sums over the points n, "
+_AXIS_HINT = (" Check the axis you sum over: N_k = Σ_n q_nk sums over the points n, "
               "i.e. responsibilities.sum(axis=0), which has shape (K,).")
+
+# NumPy's message: "operands could not be broadcast together with shapes (3,2) (3,) ".
+_SHAPES = re.compile(r"shapes ((?:\([\d,\s]*\)\s*)+)")
 
 
 # ---------------------------------------------------------------------------
@@ -31,8 +37,8 @@ def finite_difference_gradient(f, weights, means, covariances, *, step: float = 
 
     - ``"means"``, shape (K, D): the derivative along each entry μ_kd;
     - ``"covariances"``, shape (K, D, D), symmetric: entry (k, i, j) is the
-      derivative along the symmetric perturbation E_ij + E_ji of Σ_k (E_ii on
-      the diagonal), so that Σ_k stays symmetric;
+      derivative along the symmetric perturbation e_i e_jᵀ + e_j e_iᵀ of Σ_k
+      (e_i e_iᵀ on the diagonal), so that Σ_k stays symmetric;
     - ``"weights"``, shape (K − 1,): entry k is the derivative along
       e_k − e_K (π_k up, π_K down by the same amount), so that Σ_k π_k = 1.
 
@@ -75,9 +81,28 @@ def finite_difference_gradient(f, weights, means, covariances, *, step: float = 
 # The M step, one update at a time
 
 
+def _broadcast_hint(message: str) -> str:
+    """What to change, from the shapes in NumPy's broadcast error.
+
+    Dividing the (K, D) sums, or the (K, D, D) ones, by the (K,) array N_k fails because
+    NumPy aligns the last axes; that is the commonest slip and not a wrong axis."""
+    found = _SHAPES.search(message)
+    listed = re.findall(r"\(([^)]*)\)", found.group(1)) if found else []
+    shapes = [tuple(int(n) for n in re.findall(r"\d+", shape)) for shape in listed]
+    if len(shapes) == 2:
+        sums, counts = sorted(shapes, key=len, reverse=True)
+        if len(counts) == 1 and len(sums) in (2, 3) and sums[0] == counts[0]:
+            index = "[:, None]" if len(sums) == 2 else "[:, None, None]"
+            what = "row k" if len(sums) == 2 else "matrix k"
+            return (f" NumPy lines up the last axes, so an array of shape {sums} cannot be divided by the "
+                    f"{counts} array N_k as it is: to divide {what} by N_k, write Nk{index}.")
+    return _AXIS_HINT
+
+
 def _with_axis_hint(feedback: Feedback) -> Feedback:
     if not feedback.passed and "could not be broadcast" in feedback.message:
-        return Feedback(feedback.exercise, False, feedback.message.rstrip().rstrip(".") + "." + _AXIS_HINT)
+        return Feedback(feedback.exercise, False,
+                        feedback.message.rstrip().rstrip(".") + "." + _broadcast_hint(feedback.message))
     return feedback
 
 
@@ -96,7 +121,7 @@ def _hard_means(X, resp):
 
 
 def covariance_sums(X, resp, centres):
-    """Σ_n γ(z_nk)(x_n − c_k)(x_n − c_k)ᵀ for every k, about the given centres c_k."""
+    """Σ_n q_nk (x_n − c_k)(x_n − c_k)ᵀ for every k, about the given centres c_k."""
     return np.stack([(resp[:, k] * (X - c).T) @ (X - c) for k, c in enumerate(centres)])
 
 
@@ -106,19 +131,21 @@ def _covariances(X, resp, means):
 
 MEANS = Exercise(
     "M step for μ_k",
-    hint="N_k is responsibilities.sum(axis=0); the weighted sums Σ_n γ(z_nk) x_n are responsibilities.T @ X.",
+    hint="N_k is responsibilities.sum(axis=0); the weighted sums Σ_n q_nk x_n are responsibilities.T @ X.",
     mistakes=(
         Mistake("divided by N", lambda X, r: _weighted_sums(X, r) / len(X),
                 "your means are divided by N, the number of all points; divide component k's weighted sum by "
-                "its own N_k = Σ_n γ(z_nk)."),
+                "its own N_k = Σ_n q_nk."),
         Mistake("not divided", _weighted_sums,
-                "you returned the weighted sums Σ_n γ(z_nk) x_n; divide each by N_k = Σ_n γ(z_nk) to get a "
+                "you returned the weighted sums Σ_n q_nk x_n; divide each by N_k = Σ_n q_nk to get a "
                 "weighted average."),
         Mistake("hard assignments", _hard_means,
                 "your means are averages over hard assignments (each point given to its most responsible "
-                "component), as in k-means; weight every point by its responsibility γ(z_nk) instead."),
+                "component), as in k-means; weight every point by its responsibility q_nk instead."),
         Mistake("N_k over the wrong axis", lambda X, r: _weighted_sums(X, r) / r.sum(axis=1)[:, None],
                 "Check the axis you sum over", by_answer=False),
+        Mistake("N_k not lined up with the rows", lambda X, r: _weighted_sums(X, r) / r.sum(axis=0),
+                "to divide row k by N_k, write Nk[:, None]", by_answer=False),
         Mistake("transposed", lambda X, r: _means(X, r).T, "(transposed?)", by_answer=False),
     ),
 )
@@ -127,7 +154,7 @@ MEANS = Exercise(
 @MEANS.checker
 def check_m_step_means(student) -> Feedback:
     """Check ``student(X, responsibilities)``, which should return the (K, D) means
-    μ_k = (1/N_k) Σ_n γ(z_nk) x_n with N_k = Σ_n γ(z_nk)."""
+    μ_k = (1/N_k) Σ_n q_nk x_n with N_k = Σ_n q_nk, for the frozen responsibilities q_nk."""
 
     def compare(got, expected, case):
         compare_arrays(got, expected, "your means")
@@ -152,14 +179,14 @@ WEIGHTS = Exercise(
 @WEIGHTS.checker
 def check_m_step_weights(student) -> Feedback:
     """Check ``student(responsibilities)``, which should return the (K,) mixing
-    coefficients π_k = N_k / N with N_k = Σ_n γ(z_nk)."""
+    coefficients π_k = N_k / N with N_k = Σ_n q_nk."""
 
     def compare(got, expected, case):
         got = as_array(got, "your weights")
         N, K = case.args[0].shape
         if got.shape == (N,) and N != K:
             raise Mismatch(f"your weights have shape ({N},), one number per point: you summed over "
-                           "the components k (axis=1). N_k = Σ_n γ(z_nk) sums over the points "
+                           "the components k (axis=1). N_k = Σ_n q_nk sums over the points "
                            "n (axis=0).")
         if got.shape == expected.shape and np.all(np.isfinite(got)) and not np.isclose(got.sum(), 1.0, atol=1e-6):
             raise Mismatch(f"your weights sum to {got.sum():.6g}, but mixing coefficients sum to 1.")
@@ -171,16 +198,18 @@ def check_m_step_weights(student) -> Feedback:
 
 COVARIANCES = Exercise(
     "M step for Σ_k",
-    hint="for each k, weight the outer products of the residuals x_n − μ_k by γ(z_nk), sum over n and divide "
+    hint="for each k, weight the outer products of the residuals x_n − μ_k by q_nk, sum over n and divide "
          "by N_k.",
     mistakes=(
         Mistake("divided by N", lambda X, r, m: covariance_sums(X, r, m) / len(X),
-                "your covariances are divided by N; divide component k's sum by its own N_k = Σ_n γ(z_nk)."),
+                "your covariances are divided by N; divide component k's sum by its own N_k = Σ_n q_nk."),
         Mistake("not divided", covariance_sums,
-                "you returned the weighted sums Σ_n γ(z_nk)(x_n − μ_k)(x_n − μ_k)ᵀ; divide each by "
-                "N_k = Σ_n γ(z_nk)."),
+                "you returned the weighted sums Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ; divide each by "
+                "N_k = Σ_n q_nk."),
+        Mistake("N_k not lined up with the matrices", lambda X, r, m: covariance_sums(X, r, m) / r.sum(axis=0),
+                "to divide matrix k by N_k, write Nk[:, None, None]", by_answer=False),
         Mistake("unweighted", lambda X, r, m: covariance_sums(X, np.ones_like(r), m) / len(X),
-                "you weighted every point equally: weight point n's outer product by γ(z_nk) and divide by N_k."),
+                "you weighted every point equally: weight point n's outer product by q_nk and divide by N_k."),
         Mistake("not symmetric", lambda X, r, m: _covariances(X, r, m) + np.triu(np.full(X.shape[1:] * 2, 0.1), 1),
                 "not symmetric", by_answer=False),
     ),
@@ -190,7 +219,7 @@ COVARIANCES = Exercise(
 @COVARIANCES.checker
 def check_m_step_covariances(student) -> Feedback:
     """Check ``student(X, responsibilities, means)``, which should return the (K, D, D)
-    covariances Σ_k = (1/N_k) Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ about the given means.
+    covariances Σ_k = (1/N_k) Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ about the given means.
 
     A mistake is named only where its answer differs from the right one: with one
     component, dividing by N is dividing by N_k, and a correct answer is not called wrong.
