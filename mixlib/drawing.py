@@ -263,12 +263,13 @@ def draw_kl_frame(axes, X, frame: KLFrame, *, previous=None, value_limits=None, 
         (previous_line,) = ax_bars.plot([-0.3, 0.3], [frame.previous_log_likelihood] * 2, color="0.3", lw=1.2,
                                         ls="--")
         labels.append((frame.previous_log_likelihood, f"before: {frame.previous_log_likelihood:.1f}", "0.35"))
-    ax_bars.set_xlim(-0.35, 1.9)
+    ax_bars.set_xlim(-0.35, 2.3)
     ax_bars.set_ylim(*value_limits)
     low, high = value_limits
     # Label heights in axes fraction, pushed apart downwards to at least one line each.
     gap = 0.13
-    wanted = sorted(((y - low) / (high - low), text, color) for y, text, color in labels)[::-1]
+    # Highest first; ties keep the bar's order (ln p, KL, ℱ), as when KL = 0.
+    wanted = sorted((((y - low) / (high - low), text, color) for y, text, color in labels), key=lambda w: -w[0])
     placed, texts = [], []
     for y, text, color in wanted:
         y = min(y, 0.95) if not placed else min(y, placed[-1] - gap)

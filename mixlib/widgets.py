@@ -93,6 +93,7 @@ REG_COVAR_LABEL = "ρ added to Σ (heuristic, can lower ln p)"
 #: The MAP alternative: a conjugate prior, whose M step maximises a penalised Q exactly.
 PRIOR_CHOICES = (("none: maximum likelihood", None), ("MAP prior (default)", "default"))
 MAX_COMPONENTS = 6
+KL_FIGSIZE = (4.8, FIGSIZE[1])
 _INITS = ("k-means++", "random")
 _GIVEN = "given"
 _SVG = "image/svg+xml"
@@ -129,10 +130,10 @@ def singularity_explorer(X, *, point_index=None, sigmas=None, reg_covar: float =
 
     X is 1-D (N,) / (N, 1) or 2-D (N, 2).  Component 1 sits on x_i (default:
     the most isolated point) with σ shrinking over ``sigmas`` (default
-    s·exp(0, −2, …, −30), s the data's scale); component 2 is the Gaussian
-    fitted to all the data.  A choice switches the variance from σ² to
-    σ² + reg_covar.  Every frame is pre-rendered, so both controls work on the
-    static page too.
+    s·exp(0, −2, …, −30), s the smallest standard deviation of a column);
+    component 2 is the Gaussian fitted to all the data.  A choice switches the
+    variance from σ² to σ² + reg_covar.  Every frame is pre-rendered, so both
+    controls work on the static page too.
     """
     return _SingularityExplorer(X, point_index=point_index, sigmas=sigmas, reg_covar=reg_covar,
                                 axis_labels=axis_labels)
@@ -182,7 +183,8 @@ class Explorer:
 
     def static_html(self) -> str:
         """The explorer without a kernel: :func:`mixlib.player.player_html` of its frames."""
-        width, height = (round(v * 100) for v in FIGSIZE)
+        # Shown at 100 CSS px per inch at most, smaller on a narrow screen.
+        width, height = (round(v * 100) for v in self._renderer.figure.get_size_inches())
         return player_html(self._player_variants(), title=self.title, step=self.step_name, note=self._note(),
                            choice_label=getattr(self, "choice_label", ""), interval_ms=self.interval_ms,
                            width=width, height=height)
@@ -488,7 +490,9 @@ class _SingularityExplorer(Explorer):
         self.X = X
         self.axis_labels = axis_labels
         self.point_index = most_isolated(X) if point_index is None else check_point_index(point_index, len(X))
-        scale = float(X.std(axis=0).mean())
+        # The narrowest column's spread: a round component that starts wider than the
+        # data in some direction would not look like a component of this data.
+        scale = float(X.std(axis=0).min())
         self.sigmas = scale * np.exp(np.linspace(0.0, -30.0, 16)) if sigmas is None else np.asarray(sigmas, float)
         self.reg_covars = (0.0, float(reg_covar))
         self.frames = {r: singularity_frames(X, self.sigmas, point_index=self.point_index, reg_covar=r)
@@ -588,7 +592,8 @@ class _KLExplorer(Explorer):
         high = max(max(f.log_likelihood, f.previous_log_likelihood) for f in self.frames)
         span = max(high - low, 1.0)
         self._value_limits = (low - 0.15 * span, high + 0.12 * span)
-        self._renderer = FrameRenderer(n_axes=2 if two_d else 1, width_ratios=(1.0, 0.9))
+        # Narrower than the other explorers': its bars need less room than a trace.
+        self._renderer = FrameRenderer(n_axes=2 if two_d else 1, width_ratios=(1.0, 1.1), figsize=KL_FIGSIZE)
         self._svgs = [self._renderer.render(lambda axes, i=i: self._draw(axes, i), i, format="svg")
                       for i in range(len(self.frames))]
 
