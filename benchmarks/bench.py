@@ -3,8 +3,8 @@
     python benchmarks/bench.py            # EM, k-means, widget update, memory at scale
     python benchmarks/bench.py --book     # also time the book build and nbval
 
-Times are the median of several repeats; ratios mixlib / scikit-learn < 1 mean
-mixlib is faster.  One EM iteration is timed as (21 iterations − 1 iteration) / 20,
+Times are the median of several repeats (the fastest, for an EM iteration);
+ratios mixlib / scikit-learn < 1 mean mixlib is faster.  One EM iteration is timed as (21 iterations − 1 iteration) / 20,
 so that initialisation and the final E step do not count.  This is not a test:
 shared machines are noisy, so read the ratios, not the absolute times.
 """
@@ -24,6 +24,16 @@ import numpy as np
 import mixlib
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _best_time(fn, repeats):
+    """The fastest of several repeats: on a shared machine the others measure the neighbours."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.min(times))
 
 
 def _median_time(fn, repeats):
@@ -61,8 +71,8 @@ def em_iteration(N, D, K, repeats):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours(1)(), theirs(1)()  # warm up caches and BLAS threads
-        t_ours = (_median_time(ours(21), repeats) - _median_time(ours(1), repeats)) / 20
-        t_theirs = (_median_time(theirs(21), repeats) - _median_time(theirs(1), repeats)) / 20
+        t_ours = (_best_time(ours(21), repeats) - _best_time(ours(1), repeats)) / 20
+        t_theirs = (_best_time(theirs(21), repeats) - _best_time(theirs(1), repeats)) / 20
     return t_ours, t_theirs
 
 
@@ -138,8 +148,8 @@ def main():
     print(f"cores: {os.cpu_count()}   numpy {np.__version__}")
     print(f"{'benchmark':<38} {'mixlib':>10} {'sklearn':>10} {'ratio':>7}  target")
     rows = [
-        ("EM iteration, N=100000 K=5 D=2", em_iteration(100_000, 2, 5, args.repeats), 1.0),
-        ("EM iteration, N=100000 K=5 D=10", em_iteration(100_000, 10, 5, args.repeats), 1.0),
+        ("EM iteration, N=100000 K=5 D=2", em_iteration(100_000, 2, 5, args.repeats), 0.5),
+        ("EM iteration, N=100000 K=5 D=10", em_iteration(100_000, 10, 5, args.repeats), 0.5),
         ("k-means iteration, N=100000 K=5 D=2", kmeans_iteration(100_000, 2, 5, args.repeats), 3.0),
     ]
     for name, (ours, theirs), target in rows:

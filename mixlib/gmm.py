@@ -88,39 +88,50 @@ def _smallest_eigenvalue(sigma):
     return np.linalg.eigvalsh(sigma).min() if np.all(np.isfinite(sigma)) else np.nan
 
 
-def _log_gaussian(X, means, chol, log_unit=0.0):
+def _log_gaussian(XT, means, chol, log_unit=0.0):
     """ln N(x_n | μ_k, Σ_k) for all n, k, from the Cholesky factors; shape (N, K).
 
-    ``log_unit`` = Σ_d ln g_d when X, μ and L are in units g_d of the data's
-    columns (ln det Σ in data units is then ln det(L Lᵀ) + 2 Σ_d ln g_d).  A Mahalanobis distance that
+    ``XT`` is the data transposed, D × N and C-contiguous: every step below then
+    runs along the N points, not along a short row of D numbers.  ``log_unit`` =
+    Σ_d ln g_d when X, μ and L are in units g_d of the data's columns (ln det Σ in
+    data units is then ln det(L Lᵀ) + 2 Σ_d ln g_d).  A Mahalanobis distance that
     overflows is +∞, so the log-density is −∞, never NaN.
     """
-    N, D = X.shape
+    D, N = XT.shape
     K = means.shape[0]
-    out = np.empty((N, K))
-    # Whitening by L_k⁻ᵀ on the right: y_n = (x_n − μ_k)ᵀ L_k⁻ᵀ, all K inverses of
-    # small triangular matrices in one call (Σ_k itself is never inverted).
-    whiten = np.swapaxes(np.linalg.inv(chol), 1, 2)
-    residual = np.empty_like(X)
-    y = np.empty_like(X)
+    out = np.empty((K, N))
+    # The inverse factors L_k⁻¹, all K in one call: small triangular D × D matrices
+    # (Σ_k itself is never inverted).
+    inverse_factors = np.linalg.inv(chol)
+    residual = np.empty_like(XT)
+    y = np.empty_like(XT)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(K):
-            np.subtract(X, means[k], out=residual)
-            np.matmul(residual, whiten[k], out=y)
-            out[:, k] = np.einsum("nd,nd->n", y, y)
+            # The residual x_n − μ_k first, then its whitened form y_n = L_k⁻¹(x_n − μ_k):
+            # ‖y_n‖² is the Mahalanobis distance (x_n − μ_k)ᵀ Σ_k⁻¹ (x_n − μ_k).
+            np.subtract(XT, means[k][:, None], out=residual)
+            np.matmul(inverse_factors[k], residual, out=y)
+            np.square(y, out=y)
+            y.sum(axis=0, out=out[k])
         # NaN only from inf − inf inside an overflowing product: the distance overflowed.
         out[np.isnan(out)] = np.inf
     log_det = 2.0 * (np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1) + log_unit)
-    out += D * _LOG_2PI + log_det
+    out += (D * _LOG_2PI + log_det)[:, None]
     out *= -0.5
-    return out
+    # Returned as the (N, K) transpose: the E step's reductions over k then also
+    # run along contiguous memory.
+    return out.T
 
 
-def _log_joint(X, weights, means, chol, log_unit=0.0):
-    """ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k), shape (N, K)."""
+def _transposed(X):
+    return np.ascontiguousarray(X.T)
+
+
+def _log_joint(XT, weights, means, chol, log_unit=0.0):
+    """ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k), shape (N, K), from the transposed data."""
     with np.errstate(divide="ignore"):  # a weight of exactly 0 gives ln 0 = −inf, which is right
         log_weights = np.log(weights)
-    out = _log_gaussian(X, means, chol, log_unit)
+    out = _log_gaussian(XT, means, chol, log_unit)
     out += log_weights
     return out
 
@@ -135,14 +146,14 @@ def log_gaussian(X, means, covariances) -> np.ndarray:
     X = check_data(X)
     means = check_means(means, n_features=X.shape[1])
     covariances = check_covariances(covariances, *means.shape)
-    return _log_gaussian(X, means, cholesky_factors(covariances))
+    return _log_gaussian(_transposed(X), means, cholesky_factors(covariances))
 
 
 def log_joint(X, weights, means, covariances) -> np.ndarray:
     """ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k), the (N, K) array every E step normalises."""
     X = check_data(X)
     weights, means, covariances = check_parameters(weights, means, covariances, X.shape[1])
-    return _log_joint(X, weights, means, cholesky_factors(covariances))
+    return _log_joint(_transposed(X), weights, means, cholesky_factors(covariances))
 
 
 def e_step(X, weights, means, covariances):
@@ -211,7 +222,8 @@ def m_step(X, responsibilities, *, covariance_type: str = "full", reg_covar: flo
     return _m_step(X, resp, covariance_type, reg_covar)
 
 
-def _m_step(X, resp, covariance_type, reg_covar):
+def _m_step(X, resp, covariance_type, reg_covar, XT=None):
+    """The M step without argument checks; ``XT``, X transposed and C-contiguous, if at hand."""
     N, D = X.shape
     K = resp.shape[1]
     Nk = resp.sum(axis=0)
@@ -225,10 +237,16 @@ def _m_step(X, resp, covariance_type, reg_covar):
         )
     weights = Nk / N
     means = (resp.T @ X) / Nk[:, None]
-    scatter = np.empty((K, D, D))  # Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ
+    # The scatter Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ as R Rᵀ with columns √γ(z_nk) (x_n − μ_k):
+    # one symmetric product per component, exactly symmetric.
+    XT = _transposed(X) if XT is None else XT
+    root = np.sqrt(resp.T)
+    scatter = np.empty((K, D, D))
+    residual = np.empty_like(XT)
     for k in range(K):
-        residual = X - means[k]
-        scatter[k] = (resp[:, k] * residual.T) @ residual
+        np.subtract(XT, means[k][:, None], out=residual)
+        residual *= root[k]
+        scatter[k] = residual @ residual.T
     if covariance_type == "tied":
         covariances = np.repeat(scatter.sum(axis=0)[None] / N, K, axis=0)
     else:
@@ -468,16 +486,22 @@ class _Gaussians:
 def _gaussian_family(units, covariance_type, reg_covar, prior, data_prior):
     """The Gaussian mixture as a :class:`mixlib.em.MixtureFamily`, on data in ``units``."""
     inner_reg = units.variance(reg_covar)
+    transposed = {}  # the loop's data, transposed once for the whole fit
+
+    def data_t(U):
+        if transposed.get("of") is not U:
+            transposed.update({"of": U, "T": _transposed(U)})
+        return transposed["T"]
 
     def make(weights, means, covariances):
         return _Gaussians(weights, means, covariances, _checked_cholesky(covariances, units, reg_covar, prior))
 
     def log_joint_(U, theta):
-        return _log_joint(U, theta.weights, theta.means, theta.chol, units.log_unit)
+        return _log_joint(data_t(U), theta.weights, theta.means, theta.chol, units.log_unit)
 
     if prior is None:
         def m_step_(U, resp):
-            return make(*_m_step(U, resp, covariance_type, inner_reg))
+            return make(*_m_step(U, resp, covariance_type, inner_reg, data_t(U)))
 
         return em.MixtureFamily(log_joint_, m_step_, None, "Gaussian mixture"), make
 
