@@ -86,7 +86,7 @@ __all__ = [
     "singularity_frames",
 ]
 
-KERNEL_NOTE = "These controls rerun the algorithm in Python, in Jupyter or on Binder."
+KERNEL_NOTE = "These controls rerun the algorithm in Python."
 #: ρ, the value added to the diagonal of every Σ_k after the M step (``reg_covar``).
 REG_COVAR_CHOICES = (0.0, 1e-6, 1e-3, 1e-1)
 REG_COVAR_LABEL = "ρ added to Σ (heuristic, can lower ln p)"
@@ -427,7 +427,8 @@ class _EMExplorer(_SteppingExplorer):
         }
 
     def _note(self):
-        return ("In Jupyter or on Binder this explorer also lets you change K, the seed, the initialisation, "
+        return (self._fell() + (" " if self._fell() else "") +
+                "In Jupyter or on Binder this explorer also lets you change K, the seed, the initialisation, "
                 "the covariance type, ρ (the value added to the diagonal of each covariance matrix) "
                 "and a MAP prior.")
 
@@ -450,15 +451,19 @@ class _EMExplorer(_SteppingExplorer):
         return em_frames(self.X, result), em_trace_limits(self._objective(result)[0])
 
     def _trace_warning(self):
+        text = self._fell()
+        return f"<small>{html.escape(text)}</small>" if text else ""
+
+    def _fell(self) -> str:
         """Name the iterations at which ln p fell: with ρ > 0 the update is not an EM step."""
         lls, name = self._objective(self.result)
         fell = np.flatnonzero(np.diff(lls) < -1e-9 * np.abs(lls[1:])) + 1
         if not len(fell):
             return ""
         where = ", ".join(str(i) for i in fell[:5]) + (", …" if len(fell) > 5 else "")
-        return (f"<small>The {name} fell at iteration {where}: adding ρ = {self.result.reg_covar:g} to Σ_k "
+        return (f"The {name} fell at iteration {where}: adding ρ = {self.result.reg_covar:g} to Σ_k "
                 f"after the M step is a heuristic, not the maximiser of Q, so EM's guarantee is lost. "
-                f"The MAP prior keeps it: its M step maximises the penalised Q exactly.</small>")
+                f"The MAP prior keeps it: its M step maximises the penalised Q exactly.")
 
     def _describe(self, index, n):
         frame = self.frames[index]

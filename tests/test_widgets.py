@@ -426,7 +426,7 @@ def test_stepping_explorers_static_structure(make, X):
     assert len(ex.stack.children) == len(ex.frames) == len(ex.result.history) == ex.slider.max + 1
     assert all(isinstance(child, ipw.Image) and child.format == "svg+xml" for child in ex.stack.children)
     assert all(is_rendered(image, ex) for image in ex.images)
-    notes = [w for w in ex.kernel_box.children if isinstance(w, ipw.HTML) and "Binder" in w.value]
+    notes = [w for w in ex.kernel_box.children if isinstance(w, ipw.HTML) and "rerun" in w.value]
     assert len(notes) == 1
     assert set(ex.controls.values()) <= {w for row in ex.kernel_box.children for w in getattr(row, "children", ())}
     assert ex.kernel_box in ex.widget.children and ex.stack in ex.widget.children
@@ -581,6 +581,7 @@ def test_em_explorer_names_the_iterations_where_ln_p_fell_and_the_prior_keeps_mo
     fell = np.flatnonzero(np.diff(lls) < 0) + 1
     assert len(fell), "with K = 3 and ρ = 0.1 the log-likelihood falls on standardised Old Faithful"
     assert f"fell at iteration {fell[0]}" in ex.status.value
+    assert f"fell at iteration {fell[0]}" in ex.static_html()  # the static page says so too
     ex.controls["reg_covar"].value = 0.0
     ex.controls["prior"].value = "default"
     assert ex.result.log_posteriors is not None
