@@ -278,7 +278,7 @@ def describe_singularity_frame(frame: SingularityFrame, index: int, n_frames: in
 
 
 def describe_kl_frame(frame: KLFrame, index: int, n_frames: int) -> str:
-    stage = {"q": f"θ fixed, q moved from the posterior towards uniform (s = {frame.s:.2g})"
+    stage = {"q": f"θ fixed, q moved away from the posterior (s = {frame.s:.2g})"
              if frame.s is not None else "",
              "E step": "E step, q set to the posterior, so KL = 0",
              "M step": f"M step, θ maximises ℱ with q fixed; ln p rose from {frame.previous_log_likelihood:.1f}"
