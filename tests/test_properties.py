@@ -42,7 +42,7 @@ def random_q(rng, N, K):
 @PROPERTY_SETTINGS
 @given(seed=seeds, N=st.integers(10, 50), D=st.integers(1, 3), K=st.integers(1, 3),
        init=st.sampled_from(["random", "k-means++"]),
-       covariance_type=st.sampled_from(["full", "diag", "spherical"]))
+       covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]))
 def test_em_never_lowers_the_log_likelihood(seed, N, D, K, init, covariance_type):
     # reg_covar=0 is textbook EM, for which monotonicity is a theorem.  (With
     # reg_covar > 0 the M step is no longer the maximiser of Q, and the
@@ -63,6 +63,39 @@ def test_em_never_lowers_the_log_likelihood(seed, N, D, K, init, covariance_type
     assert np.all(np.isfinite(ll))
     slack = 1e-9 * np.abs(ll[:-1])
     assert np.all(ll[1:] >= ll[:-1] - slack), np.diff(ll)
+
+
+@PROPERTY_SETTINGS
+@given(seed=seeds, N=st.integers(10, 50), D=st.integers(1, 3), K=st.integers(1, 3),
+       init=st.sampled_from(["random", "k-means++"]),
+       covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]))
+def test_map_em_never_lowers_the_log_posterior(seed, N, D, K, init, covariance_type):
+    """With the default conjugate prior nothing collapses and the log posterior is monotone."""
+    X = mixture_data(seed, N, D, K)
+    result = mixlib.fit_gmm(X, K, covariance_type=covariance_type, init=init, seed=seed,
+                            tol=0, max_iter=25, prior="default")
+    trace = result.log_posteriors
+    assert len(trace) == 26 and np.all(np.isfinite(trace))
+    assert np.all(np.diff(trace) >= -1e-9 * np.abs(trace[1:])), np.diff(trace)
+
+
+@PROPERTY_SETTINGS
+@given(seed=seeds, N=st.integers(10, 40), D=st.integers(1, 3), K=st.integers(1, 3),
+       covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]),
+       shift=st.sampled_from([0.0, 1e6, -3e9]), scale=st.sampled_from([1e-6, 1.0, 2.0**20, 1e9]))
+def test_fit_is_equivariant_under_translation_and_a_change_of_unit(seed, N, D, K, covariance_type, shift, scale):
+    # The shift in units of the spread: X * scale + shift itself keeps ~|shift|/scale · ε digits.
+    shift = shift / 1e3 * scale
+    X = mixture_data(seed, N, D, K)
+    kwargs = dict(covariance_type=covariance_type, init="random", seed=seed, tol=0, max_iter=10, reg_covar=0.0)
+    try:
+        reference = mixlib.fit_gmm(X, K, **kwargs)
+    except mixlib.SingularityError:
+        assume(False)
+    fit = mixlib.fit_gmm(X * scale + shift, K, **kwargs)
+    np.testing.assert_allclose(fit.weights, reference.weights, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose((fit.means - shift) / scale, reference.means, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fit.covariances / scale**2, reference.covariances, rtol=1e-5, atol=1e-8)
 
 
 @PROPERTY_SETTINGS
