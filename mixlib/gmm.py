@@ -38,7 +38,8 @@ from ._validation import (
 from .errors import SingularityError, SingularityWarning
 
 __all__ = [
-    "EMStep", "GaussianMixtureResult", "SingularityError", "cholesky_factors", "e_step", "fit_gmm",
+    "COVARIANCE_TYPES", "EMStep", "GaussianMixtureResult", "SingularityError", "check_covariance_type",
+    "cholesky_factors", "e_step", "fit_gmm",
     "log_density", "log_gaussian", "log_joint", "log_likelihood", "m_step", "n_parameters",
     "responsibilities", "sample",
 ]
@@ -681,7 +682,7 @@ def fit_gmm(
         for step in fit.history
     )
     if reg_covar > 0:
-        _warn_if_on_the_regulariser(covariances, reg_covar)
+        _warn_if_on_the_regulariser(covariances, reg_covar, units)
     return GaussianMixtureResult(
         weights=frozen(weights),
         means=frozen(means),
@@ -724,10 +725,14 @@ def _prior_in(units, prior):
     return replace(prior, mean=mean, scale=np.asarray(prior.scale) / np.outer(units.unit, units.unit))
 
 
-def _warn_if_on_the_regulariser(covariances, reg_covar):
-    eigenvalues = np.linalg.eigvalsh(covariances)
-    rounding = 100 * covariances.shape[1] * _EPS * eigenvalues[:, -1] + 1e-9 * reg_covar
-    on_floor = np.flatnonzero(eigenvalues[:, 0] - reg_covar <= rounding)
+def _warn_if_on_the_regulariser(covariances, reg_covar, units):
+    """Warn if some Σ_k − reg_covar·I, the scatter the data gave the component, is
+    singular to rounding: judged in units of each column's spread, like the collapse test."""
+    D = covariances.shape[1]
+    spread = units.column_sd * units.unit
+    scatter = (covariances - reg_covar * np.eye(D)) / np.outer(spread, spread)
+    eigenvalues = np.linalg.eigvalsh(scatter)
+    on_floor = np.flatnonzero(eigenvalues[:, 0] <= 1e3 * _EPS * eigenvalues[:, -1])
     if on_floor.size:
         k = int(on_floor[0])
         warnings.warn(
