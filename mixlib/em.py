@@ -15,7 +15,22 @@ things (see :class:`MixtureFamily`):
 log-likelihood, or the log posterior when the family has a prior), stops when
 the objective per sample changes by less than ``tol``, warns with
 :class:`~mixlib.ConvergenceWarning` when ``max_iter`` comes first, and runs
-``n_init`` restarts, skipping those that collapse.
+``n_init`` restarts, skipping those that collapse.  A Bernoulli mixture, say,
+with ``params = (weights, means)``, plugs in as
+
+    def log_joint(X, params):
+        weights, means = params
+        return np.log(weights) + X @ np.log(means).T + (1 - X) @ np.log1p(-means).T
+
+    def m_step(X, resp):
+        N_k = resp.sum(axis=0)
+        return N_k / len(X), (resp.T @ X) / N_k[:, None]
+
+    family = MixtureFamily(log_joint, m_step, name="Bernoulli mixture")
+    start = lambda rng: (np.full(K, 1 / K), rng.uniform(0.25, 0.75, size=(K, D)))
+    fit = fit_mixture(X, family, start, n_init=5, seed=0)
+
+and ``fit.params``, ``fit.log_likelihoods`` and ``fit.history`` describe the run.
 
 The decomposition
 -----------------
