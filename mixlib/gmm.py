@@ -584,8 +584,9 @@ def fit_gmm(
     The fit is the same (to rounding) when X is translated or scaled by one
     factor; with ``reg_covar=0`` it is the same when any column's units change
     (except for spherical covariances, which compare columns, and for the
-    k-means++ start, since k-means is not invariant to rescaling a column).  ``reg_covar`` is a variance in the data's units, so
-    it is *not* unit-invariant: scale it with the data.
+    k-means++ start, since k-means is not invariant to rescaling a column).
+    ``reg_covar`` is a variance in the data's units, so it is *not*
+    unit-invariant: scale it with the data.
 
     Parameters
     ----------

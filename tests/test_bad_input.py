@@ -416,7 +416,8 @@ def test_negative_seed(X, call):
         SEEDED_CALLS[call](X, -1)
 
 
-@pytest.mark.parametrize("bad", ["abc", [["a", "b"]] * 60, np.full((60, 2), 0.5 + 0j)], ids=["string", "strings", "complex"])
+@pytest.mark.parametrize("bad", ["abc", [["a", "b"]] * 60, np.full((60, 2), 0.5 + 0j)],
+                         ids=["string", "strings", "complex"])
 def test_m_step_responsibilities_not_real_numbers(X, bad):
     with pytest.raises(TypeError, match="responsibilities must be"):
         gmm.m_step(X, bad)

@@ -132,7 +132,8 @@ def test_collapse_message_does_not_blame_a_reg_covar_that_is_not_the_cause():
     start = (np.array([0.2, 0.8]), np.array([[3e6], [0.0]]), np.array([[[1e6]], [[1e20]]]))
     with pytest.raises(mixlib.SingularityError, match="Set reg_covar > 0"):
         mixlib.fit_gmm(X, 2, init=start, reg_covar=0.0)
-    with pytest.raises(mixlib.SingularityError, match=r"reg_covar=1e-06 is negligible at the scale of column 0.*data's units"):
+    negligible = r"reg_covar=1e-06 is negligible at the scale of column 0.*data's units"
+    with pytest.raises(mixlib.SingularityError, match=negligible):
         mixlib.fit_gmm(X, 2, init=start, reg_covar=1e-6)
 
 
