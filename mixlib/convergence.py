@@ -7,8 +7,8 @@ of P = (K − 1) + K D + K D(D + 1)/2 free numbers.  Two coordinate systems:
 
 ``"unconstrained"`` (the default), every vector in R^P is a valid mixture:
 
-- the log-odds of the weights against the last one, α_k = ln(π_k / π_K),
-  k = 1, …, K − 1, so π = softmax(α_1, …, α_{K−1}, 0);
+- the log-odds of the weights against the last one, β_k = ln(π_k / π_K),
+  k = 1, …, K − 1, so π = softmax(β_1, …, β_{K−1}, 0);
 - the means μ_k, component by component;
 - for each Σ_k = L_k L_kᵀ the lower triangle of its Cholesky factor L_k, row by
   row, with each diagonal entry replaced by its logarithm ln (L_k)_dd.
@@ -18,20 +18,26 @@ row by row; valid only where the weights are positive and the Σ_k positive
 definite.  It exists to show that what is measured here does not depend on the
 coordinates.
 
-At a fixed point θ* = M(θ*) the Jacobian J = ∂M/∂θ (:func:`em_map_jacobian`)
-governs the convergence: θ^(t) − θ* ≈ J^t (θ^(0) − θ*).  Dempster, Laird and
-Rubin (1977) showed that J is the fraction of missing information,
-J = I_c⁻¹ I_m, so its eigenvalues lie in [0, 1).  Under another
-coordinate system φ = g(θ), the EM map is g ∘ M ∘ g⁻¹ and its Jacobian at
-φ* = g(θ*) is G J G⁻¹ with G = ∂g/∂θ(θ*): a similar matrix, with the same
+At a fixed point θ* = M(θ*) the Jacobian DM = ∂M/∂θ (:func:`em_map_jacobian`)
+governs the convergence: θ^(t) − θ* ≈ DM^t (θ^(0) − θ*).  Dempster, Laird and
+Rubin (1977) showed that DM is the fraction of missing information,
+DM = I_c⁻¹ I_m with I_m = I_c − I_obs.  With I_c positive definite and I_m
+positive semidefinite its eigenvalues are real and at least 0; they are below 1
+exactly when I_obs is positive definite, i.e. at a strict, non-degenerate local
+maximum (at a saddle point or a degenerate maximum some eigenvalue is ≥ 1).  Under
+another coordinate system φ = ψ(θ), the EM map is ψ ∘ M ∘ ψ⁻¹ and its Jacobian at
+φ* = ψ(θ*) is Ψ DM Ψ⁻¹ with Ψ = ∂ψ/∂θ(θ*): a similar matrix, with the same
 eigenvalues.
 
 :func:`log_likelihood_and_gradient` gives ln p(X | θ) and ∇_θ ln p(X | θ) in
-the unconstrained coordinates, for a gradient-based optimiser, and
+the unconstrained coordinates, for a gradient-based optimiser;
 :func:`information_matrices` the observed and complete-data information I_obs
-and I_c, with I_m = I_c − I_obs.
+and I_c; and :func:`climb` runs EM or a scipy quasi-Newton method until the
+log-likelihood reaches a target, counting iterations and evaluations.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from scipy.linalg import solve_triangular
@@ -42,6 +48,8 @@ from ._validation import check_data, check_parameters, check_positive_int, float
 
 __all__ = [
     "COORDINATES",
+    "Climb",
+    "climb",
     "em_map",
     "em_map_jacobian",
     "from_vector",
@@ -70,7 +78,7 @@ def _check_coordinates(coordinates):
 def to_vector(weights, means, covariances, *, coordinates: str = "unconstrained") -> np.ndarray:
     """The vector θ of the mixture (π, μ, Σ), shape (P,); see the module docstring.
 
-    In unconstrained coordinates every weight must be positive (α_k = ln(π_k / π_K)
+    In unconstrained coordinates every weight must be positive (β_k = ln(π_k / π_K)
     is finite only then).
     """
     _check_coordinates(coordinates)
@@ -145,9 +153,10 @@ def em_map(X, theta, n_components: int, *, coordinates: str = "unconstrained") -
 
 def em_map_jacobian(X, theta, n_components: int, *, step: float = 1e-5,
                     coordinates: str = "unconstrained") -> np.ndarray:
-    """The Jacobian J_ij = ∂M_i/∂θ_j of :func:`em_map` by central differences, shape (P, P).
+    """The Jacobian DM_ij = ∂M_i/∂θ_j of :func:`em_map` by central differences, shape (P, P).
 
-    Column j is (M(θ + h e_j) − M(θ − h e_j)) / 2h with h = ``step``: its error is
+    Column j is (M(θ + h b_j) − M(θ − h b_j)) / 2h with h = ``step`` and b_j the j-th
+    unit vector: its error is
     O(h²) from the third derivatives of M plus O(ε_mach / h) from rounding.
     """
     X = check_data(X)
@@ -169,7 +178,7 @@ def log_likelihood_and_gradient(X, theta, n_components: int):
     With γ_nk the responsibilities at θ, N_k = Σ_n γ_nk and
     S_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ about the current μ_k:
 
-        ∂ ln p / ∂α_k = N_k − N π_k                         (k < K)
+        ∂ ln p / ∂β_k = N_k − N π_k                         (k < K)
         ∂ ln p / ∂μ_k = Σ_k⁻¹ Σ_n γ_nk (x_n − μ_k)
         ∂ ln p / ∂Σ_k = G_k = ½ Σ_k⁻¹ (S_k − N_k Σ_k) Σ_k⁻¹
         ∂ ln p / ∂L_k = 2 G_k L_k   (lower triangle; for the diagonal entries
@@ -253,3 +262,61 @@ def _check_step(step):
     if not np.isfinite(step) or step <= 0:
         raise ValueError(f"step must be a positive finite number (the difference h), got {step}.")
     return step
+
+
+class Climb(NamedTuple):
+    """A run of :func:`climb`: how long ``method`` took to reach the target, and where it stopped."""
+
+    method: str
+    n_iter: int
+    n_evaluations: int
+    theta: np.ndarray
+    log_likelihood: float
+    reached: bool
+
+
+def climb(X, theta, n_components: int, target: float, *, method: str = "EM", max_iter: int = 1000) -> Climb:
+    """Run EM, or scipy's ``"BFGS"`` or ``"L-BFGS-B"`` on −ln p, from θ (unconstrained)
+    until ln p(X | θ) ≥ ``target``, or for at most ``max_iter`` iterations.
+
+    The counts are comparable work: an evaluation is one E step (for EM, the E step
+    of the next iteration, which also gives ln p; for an optimiser, ln p and its
+    gradient, which are an E step and the weighted sums of :func:`_gradient_of_q`).
+    EM evaluates once per iteration plus once at the start; an optimiser's line
+    search may evaluate several times per iteration.
+    """
+    X = check_data(X)
+    K = check_positive_int(n_components, "n_components")
+    theta = _check_theta(theta, K, X.shape[1])
+    max_iter = check_positive_int(max_iter, "max_iter")
+    target = float(target)
+    if not np.isfinite(target):
+        raise ValueError(f"target must be a finite log-likelihood, got {target}.")
+    if method == "EM":
+        params = from_vector(theta, K, X.shape[1])
+        for n_iter in range(max_iter + 1):
+            resp, value = gmm.e_step(X, *params)
+            if value >= target or n_iter == max_iter:
+                break
+            params = gmm.m_step(X, resp, reg_covar=0.0)
+        return Climb(method, n_iter, n_iter + 1, to_vector(*params), float(value), bool(value >= target))
+    if method not in ("BFGS", "L-BFGS-B"):
+        raise ValueError(f"method must be 'EM', 'BFGS' or 'L-BFGS-B', got {method!r}.")
+    from scipy.optimize import minimize
+
+    counts = {"evaluations": 0, "iterations": 0}
+
+    def negative_log_likelihood(point):
+        counts["evaluations"] += 1
+        value, gradient = log_likelihood_and_gradient(X, point, K)
+        return -value, -gradient
+
+    def stop_at_target(intermediate_result):
+        counts["iterations"] += 1
+        if -intermediate_result.fun >= target:
+            raise StopIteration
+
+    result = minimize(negative_log_likelihood, theta, jac=True, method=method, callback=stop_at_target,
+                      options={"maxiter": max_iter})
+    value = -float(result.fun)
+    return Climb(method, counts["iterations"], counts["evaluations"], result.x, value, bool(value >= target))

@@ -201,3 +201,44 @@ def test_observed_information_is_minus_the_hessian_of_the_log_likelihood(data):
     hessian = np.array([[(f(theta + E[i] + E[j]) - f(theta + E[i] - E[j]) - f(theta - E[i] + E[j])
                           + f(theta - E[i] - E[j])) / (4 * h * h) for j in range(P)] for i in range(P)])
     np.testing.assert_allclose(observed, -hessian, atol=1e-4 * max(1.0, np.abs(hessian).max()))
+
+
+def test_climb_counts_em_iterations_as_fit_gmm_does(data, maximum):
+    fit, _ = maximum
+    start = (np.array([0.5, 0.5]), np.array([[-1.5, 1.0], [1.5, -1.0]]), np.array([0.5 * np.eye(2)] * 2))
+    trace = mixlib.fit_gmm(data, K, init=start, reg_covar=0.0, tol=0, max_iter=60).log_likelihoods
+    target = fit.log_likelihood - 1e-6
+    expected = int(np.argmax(trace >= target))
+    run = convergence.climb(data, convergence.to_vector(*start), K, target)
+    assert run.reached and run.n_iter == expected and run.n_evaluations == expected + 1
+    np.testing.assert_allclose(run.log_likelihood, trace[expected], rtol=1e-12)
+    assert trace[expected - 1] < target <= run.log_likelihood
+    short = convergence.climb(data, convergence.to_vector(*start), K, target, max_iter=3)
+    assert not short.reached and short.n_iter == 3
+    np.testing.assert_allclose(short.log_likelihood, trace[3], rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B"])
+def test_climb_with_a_quasi_newton_method_stops_at_the_target(data, maximum, method):
+    fit, theta_star = maximum
+    start = (np.array([0.5, 0.5]), np.array([[-1.5, 1.0], [1.5, -1.0]]), np.array([0.5 * np.eye(2)] * 2))
+    target = fit.log_likelihood - 1e-6
+    run = convergence.climb(data, convergence.to_vector(*start), K, target, method=method)
+    assert run.reached and run.method == method
+    assert target <= run.log_likelihood <= fit.log_likelihood + 1e-9
+    np.testing.assert_allclose(convergence.log_likelihood(data, run.theta, K), run.log_likelihood, rtol=1e-12)
+    assert run.n_evaluations >= run.n_iter > 0
+    assert np.abs(run.theta - theta_star).max() < 1e-2
+    # an unreachable target: the run ends by itself, and says it did not reach it
+    assert not convergence.climb(data, theta_star, K, fit.log_likelihood + 1.0, method=method, max_iter=5).reached
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"method": "Newton"}, "method must be 'EM', 'BFGS' or 'L-BFGS-B'"),
+    ({"target": np.nan}, "target must be a finite"),
+    ({"max_iter": 0}, "max_iter must be a positive integer"),
+])
+def test_climb_names_bad_arguments(data, kwargs, match):
+    arguments = {"target": 0.0, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        convergence.climb(data, np.zeros(11), K, **arguments)
