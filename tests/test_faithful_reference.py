@@ -71,3 +71,14 @@ def test_one_component_closed_form(X):
     np.testing.assert_allclose(fit.covariances[0], cov + 1e-6 * np.eye(2), rtol=1e-10)
     # Two components explain the data better than one, by a wide margin in BIC too.
     assert fit.bic(X) > 2322.19 + 100
+
+
+def test_tied_three_components_win_bic(X, best_of_ten):
+    """mclust's model "EEE" (one covariance shared by the components), G = 3: BIC 2314.30,
+    below the unconstrained K = 2's 2322.19."""
+    tied = mixlib.fit_gmm(X, 3, covariance_type="tied", n_init=10, seed=0, tol=1e-10, max_iter=2000)
+    assert tied.converged
+    assert tied.n_parameters == 11  # 2 weights + 3·2 mean entries + 3 covariance entries
+    assert tied.bic(X) == pytest.approx(2314.30, abs=0.01)
+    assert tied.bic(X) < best_of_ten.bic(X)
+    np.testing.assert_array_equal(tied.covariances, np.repeat(tied.covariances[:1], 3, axis=0))
