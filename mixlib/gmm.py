@@ -520,17 +520,21 @@ def _gaussian_family(units, covariance_type, reg_covar, prior, data_prior):
 
 def _checked_cholesky(covariances, units, reg_covar, prior):
     """Cholesky factors of a new iterate, raising :class:`SingularityError` if some
-    Σ_k has collapsed.  Judged in units of the data's spread in each column (the
-    factor of D^(−1/2) Σ_k D^(−1/2), D = diag of the data's variances), so the
-    verdict does not depend on the units of any column."""
+    Σ_k has collapsed.
+
+    Judged on V^(−1/2) Σ_k V^(−1/2), V = diag of the data's variances: the squared
+    pivots of its Cholesky factor are the conditional variances of Σ_k in units of
+    each column's own spread, and one below 10ε means the component is singular
+    to rounding.  The verdict does not depend on the units of any column (comparing
+    pivots across columns, as a condition number does, would)."""
     try:
         chol = np.linalg.cholesky(covariances)
     except np.linalg.LinAlgError:
         k = _first_not_positive_definite(covariances)
         raise SingularityError(
             f"component {k} collapsed: its covariance is no longer positive definite "
-            f"(smallest eigenvalue {_smallest_eigenvalue(units.outward(None, 0, covariances[k])[2]):.3g}), so the "
-            f"likelihood is unbounded there. {_remedy(units, reg_covar, prior, None)}"
+            f"(smallest eigenvalue {_smallest_eigenvalue(units.outward(None, 0, covariances[k])[2]):.3g}), "
+            f"so the likelihood is unbounded there. {_remedy(units, reg_covar, prior, None)}"
         ) from None
     pivots = np.diagonal(chol, axis1=1, axis2=2) / units.column_sd
     k, d = np.unravel_index(np.argmin(pivots), pivots.shape)
