@@ -37,23 +37,26 @@ whose gradient Σ_k⁻¹ [Σ_n q_nk (x_n − μ_k) − κ (μ_k − μ_P)] vanis
     μ_k = (N_k x̄_k + κ μ_P) / (κ + N_k)        (= μ_P when N_k = 0),
 
 whatever Σ_k is.  At that μ_k the two quadratic forms add up to
-−½ tr(Σ_k⁻¹ S_k) with the scatter
+−½ tr(Σ_k⁻¹ (W_k + B_k)), because
 
-    S_k = Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ + κ (μ_k − μ_P)(μ_k − μ_P)ᵀ = W_k + B_k
+    Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ + κ (μ_k − μ_P)(μ_k − μ_P)ᵀ = W_k + B_k
 
 (expand x_n − μ_k = (x_n − x̄_k) + (x̄_k − μ_k): the cross terms vanish because
 Σ_n q_nk (x_n − x̄_k) = 0, and with x̄_k − μ_k = κ(x̄_k − μ_P)/(κ + N_k) and
 μ_k − μ_P = N_k(x̄_k − μ_P)/(κ + N_k) the two outer products of x̄_k − μ_P carry
 N_k κ²/(κ + N_k)² + κ N_k²/(κ + N_k)² = κN_k/(κ + N_k)).
-The first form of S_k needs no x̄_k, so it is the one computed: S_k = 0 when N_k = 0.
+The left-hand side needs no x̄_k, so it is the one computed: it is 0 when N_k = 0.
 
 What is left is, for each covariance model, a function of the variances alone:
 
 * **full**, Σ_k ~ IW(ν, Λ), the inverse Wishart with density
   ∝ det(Σ_k)^(−(ν+D+1)/2) exp(−½ tr(Λ Σ_k⁻¹)).  Collecting the powers of det Σ_k:
   N_k/2 from the data, 1/2 from N(μ_P, Σ_k/κ), (ν + D + 1)/2 from the inverse
-  Wishart, the objective is −½ (ν + N_k + D + 2) ln det Σ_k − ½ tr(Σ_k⁻¹ (Λ + S_k)).
-  Its gradient in Σ_k⁻¹, ½ (ν + N_k + D + 2) Σ_k − ½ (Λ + S_k), vanishes at
+  Wishart, the objective is
+
+      −½ (ν + N_k + D + 2) ln det Σ_k − ½ tr(Σ_k⁻¹ (Λ + W_k + B_k)).
+
+  Its gradient in Σ_k⁻¹, ½ (ν + N_k + D + 2) Σ_k − ½ (Λ + W_k + B_k), vanishes at
 
       Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2),
 
@@ -63,14 +66,14 @@ What is left is, for each covariance model, a function of the variances alone:
 * **diag**, Σ_k = diag(σ²_k1, …, σ²_kD), each σ²_kd ~ IG(ν/2, Λ/2), the inverse gamma
   with density ∝ (σ²)^(−(ν/2+1)) exp(−Λ/(2σ²)) (the one-dimensional inverse
   Wishart).  Per coordinate d the powers of σ²_kd are N_k/2 (data), 1/2 (the prior on
-  μ_kd), ν/2 + 1 (inverse gamma): −½ (ν + N_k + 3) ln σ²_kd − (Λ + (S_k)_dd)/(2σ²_kd),
+  μ_kd), ν/2 + 1 (inverse gamma): −½ (ν + N_k + 3) ln σ²_kd − (Λ + (W_k + B_k)_dd)/(2σ²_kd),
   maximised at
 
       σ²_kd = (Λ + (W_k + B_k)_dd) / (ν + N_k + 3).
 
 * **spherical**, Σ_k = σ²_k I with σ²_k ~ IG(ν/2, Λ/2): now the data contribute N_k D/2,
   the prior on μ_k contributes D/2 and the inverse gamma ν/2 + 1, so the objective is
-  −½ (ν + (N_k + 1) D + 2) ln σ²_k − (Λ + tr S_k)/(2σ²_k), maximised at
+  −½ (ν + (N_k + 1) D + 2) ln σ²_k − (Λ + tr(W_k + B_k))/(2σ²_k), maximised at
 
       σ²_k = (Λ + tr(W_k + B_k)) / (ν + (N_k + 1) D + 2).
 
@@ -346,7 +349,7 @@ def _map_m_step(X, resp, prior, covariance_type):
     for k in range(K):
         residual = X - means[k]
         offset = means[k] - mu_p
-        # S_k = W_k + B_k, written so that it needs no x̄_k and is 0 when N_k = 0.
+        # W_k + B_k in the form that needs no x̄_k, so that it is 0 when N_k = 0.
         scatter[k] = (resp[:, k] * residual.T) @ residual + kappa * np.outer(offset, offset)
     scale_matrix = scale * np.eye(D) if np.ndim(scale) == 0 else scale
     if covariance_type == "full":
