@@ -61,3 +61,17 @@ def test_em_loop_rejects_one_iteration_too_many():
         return trace + [trace[-1]]
 
     assert_rejected(check_em_loop(student), "goes on for")
+
+
+def test_one_iteration_too_many_is_not_mistaken_for_the_total_change():
+    too_many = next(m.wrong for m in check_em_loop.mistakes if m.name == "one iteration too many")
+    feedback = check_em_loop(too_many)
+    assert_rejected(feedback, "goes on for")
+    assert "total" not in feedback.message
+
+
+def test_dividing_by_nk_without_new_axes_gets_the_fix_once():
+    wrong = next(m.wrong for m in check_em_iteration.mistakes if m.name.startswith("divide row k by N_k"))
+    feedback = check_em_iteration(wrong)
+    assert_rejected(feedback, "could not be broadcast", "Nk[:, None]")
+    assert feedback.message.count("divide row k by N_k") <= 1

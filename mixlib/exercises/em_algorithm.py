@@ -33,14 +33,23 @@ def _m_step_from(X, resp, *, about_old=None):
     return Nk / X.shape[0], means, covariance_sums(X, resp, centres) / Nk[:, None, None]
 
 
+def _means_not_lined_up(X, weights, means, covariances):
+    """μ_k = γᵀX / N_k written without [:, None]: NumPy lines N_k up with the columns."""
+    resp = gmm.responsibilities(X, weights, means, covariances)
+    Nk = resp.sum(axis=0)
+    new_means = (resp.T @ X) / Nk
+    return Nk / X.shape[0], new_means, covariance_sums(X, resp, new_means) / Nk[:, None, None]
+
+
 def _swap_first_two(weights, means, covariances):
     return means, weights, covariances
 
 
 EM_ITERATION = Exercise(
     "one EM iteration",
-    hint="E step: γ = responsibilities at the given parameters; M step: N_k = γ.sum(axis=0), π_k = N_k/N, μ_k "
-         "= γ.T @ X / N_k, then Σ_k about the new μ_k.",
+    hint="E step: γ = responsibilities at the given parameters; M step: Nk = γ.sum(axis=0), π_k = Nk / N, "
+         "μ_k = (γ.T @ X) / Nk[:, None] (row k divided by N_k), then Σ_k about the new μ_k, divided by "
+         "Nk[:, None, None].",
     mistakes=(
         Mistake("covariances about the old means",
                 lambda X, w, m, c: _m_step_from(X, gmm.responsibilities(X, w, m, c), about_old=m),
@@ -53,11 +62,22 @@ EM_ITERATION = Exercise(
         Mistake("mixlib's default reg_covar", lambda *args: _em_iteration(*args, reg_covar=1e-6),
                 "your covariances have 1e-6 added to the diagonal (mixlib's default reg_covar); the textbook M step "
                 "has none: pass reg_covar=0."),
+        Mistake("divide row k by N_k: Nk[:, None] (Nk[:, None, None] for Σ)", _means_not_lined_up,
+                "Nk[:, None]", by_answer=False),
         Mistake("order", lambda *args: _swap_first_two(*_em_iteration(*args)),
                 "return them in the order (weights, means, covariances)", by_answer=False),
         Mistake("a single array", lambda *args: _em_iteration(*args)[1], "as a tuple", by_answer=False),
     ),
 )
+
+
+def _with_division_hint(feedback: Feedback) -> Feedback:
+    """NumPy's broadcast error, with what to write instead (unless the feedback already says it)."""
+    if feedback.passed or "could not be broadcast" not in feedback.message or "Nk[:, None]" in feedback.message:
+        return feedback
+    return Feedback(feedback.exercise, False, feedback.message.rstrip().rstrip(".") + ". NumPy lines up the "
+                    "last axes, so the (K,) array N_k cannot divide the (K, D) sums as it is: to divide row k "
+                    "by N_k, write Nk[:, None] (and Nk[:, None, None] for the (K, D, D) scatter matrices).")
 
 
 @EM_ITERATION.checker
@@ -76,7 +96,7 @@ def check_em_iteration(student) -> Feedback:
                                "responsibilities whose rows sum to 1.")
         compare_tuple(got, expected, _PARAMETERS)
 
-    return EM_ITERATION.check(student, mixture_cases(E_STEP_MIXTURES), _em_iteration, compare)
+    return _with_division_hint(EM_ITERATION.check(student, mixture_cases(E_STEP_MIXTURES), _em_iteration, compare))
 
 
 # ---------------------------------------------------------------------------
@@ -89,7 +109,9 @@ def _loop_cases() -> list[Case]:
     X3, _, _ = random_blobs(150, 3, seed=7)
     start3 = (np.full(3, 1 / 3), X3[[0, 50, 100]].copy(), np.array([np.cov(X3.T)] * 3))
     return [
-        Case("Old Faithful (standardised) with tol=1e-3", (Xs, poor, 1e-3, 100)),
+        # At tol=1e-4 the rule on the total change stops two iterations after the rule per point, so a
+        # loop that runs one iteration too many is told so, not that it compared the total change.
+        Case("Old Faithful (standardised) with tol=1e-4", (Xs, poor, 1e-4, 100)),
         Case("Old Faithful with tol=0 (all 7 iterations)", (Xs, poor, 0.0, 7)),
         Case("three blobs with tol=1e-8", (X3, start3, 1e-8, 200)),
         Case("three blobs stopped by max_iter=3", (X3, start3, 1e-8, 3)),
@@ -101,6 +123,12 @@ def _trace(X, init, tol, max_iter, reg_covar=0.0):
     """The log-likelihoods of mixlib's EM run, iteration 0 (the start) included."""
     fit = quiet_fit(X, len(init[0]), init=init, tol=tol, max_iter=max_iter, reg_covar=reg_covar)
     return fit.log_likelihoods
+
+
+def _one_iteration_too_many(X, init, tol, max_iter):
+    """A loop that tests the stopping rule only after the next iteration has run."""
+    n_iter = len(_trace(X, init, tol, max_iter)) - 1
+    return _trace(X, init, 0.0, min(n_iter + 1, max_iter))
 
 
 EM_LOOP = Exercise(
@@ -121,6 +149,7 @@ EM_LOOP = Exercise(
         Mistake("mixlib's default reg_covar", lambda *args: _trace(*args, reg_covar=1e-6),
                 "your trace matches EM with reg_covar=1e-6 (mixlib's default in m_step); the textbook M step has "
                 "none: pass reg_covar=0."),
+        Mistake("one iteration too many", _one_iteration_too_many, "goes on for", by_answer=False),
         Mistake("one iteration short", lambda X, init, tol, max_iter: _trace(X, init, tol, max(max_iter - 1, 1)),
                 "too early", by_answer=False),
     ),
