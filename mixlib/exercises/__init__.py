@@ -1,4 +1,4 @@
-"""Checkers for the book's coding exercises, one module per chapter.
+"""Checkers for the book's coding exercises, one module per chapter, named after it.
 
 Each ``check_*`` function takes the student's function, runs it on cases it
 generates (including edge cases), compares with mixlib, and returns a
@@ -6,21 +6,26 @@ generates (including edge cases), compares with mixlib, and returns a
 differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
 :class:`Mistake`): wrong implementations it recognises and names.
 
-- :mod:`.density_estimation` (chapter 1): ``check_log_gaussian``, ``check_mixture_density``;
-- :mod:`.kmeans` (chapter 2): ``check_distortion``, ``check_assignment_step``, ``check_update_step``;
-- :mod:`.latent_variables` (chapter 3): ``check_log_likelihood``,
-  ``check_complete_log_likelihood``, ``check_sample``;
-- :mod:`.responsibilities` (chapter 4): ``check_log_sum_exp``, ``check_e_step``,
+- :mod:`.density_estimation` ("Density estimation and Old Faithful"): ``check_log_gaussian``,
+  ``check_mixture_density``;
+- :mod:`.kmeans` ("K-means"): ``check_distortion``, ``check_assignment_step``,
+  ``check_update_step``;
+- :mod:`.latent_variables` ("Latent variables and the Gaussian mixture"):
+  ``check_log_likelihood``, ``check_complete_log_likelihood``, ``check_sample``;
+- :mod:`.responsibilities` ("Responsibilities"): ``check_log_sum_exp``, ``check_e_step``,
   ``check_responsibility_sigmoid``;
-- :mod:`.maximum_likelihood` (chapter 5): ``check_m_step_weights``, ``check_m_step_means``,
-  ``check_m_step_covariances``, and ``finite_difference_gradient``;
-- :mod:`.em_algorithm` (chapter 6): ``check_em_iteration``, ``check_em_loop``;
-- :mod:`.bernoulli_mixtures` (Bernoulli mixtures): ``check_bernoulli_m_step``,
-  ``check_bernoulli_log_likelihood``;
-- :mod:`.when_ml_goes_wrong` (chapter 7): ``check_regularised_covariance``,
-  ``check_best_of_restarts``, ``check_map_m_step``;
-- :mod:`.general_em` (chapter 8): ``check_kl_divergence``, ``check_free_energy``;
-- :mod:`.choosing_k` (chapter 9): ``check_n_parameters``, ``check_bic``, ``check_bic_table``.
+- :mod:`.maximum_likelihood` ("Maximum likelihood for the Gaussian mixture"):
+  ``check_m_step_weights``, ``check_m_step_means``, ``check_m_step_covariances``, and
+  ``finite_difference_gradient``;
+- :mod:`.em_algorithm` ("The EM algorithm for Gaussian mixtures"): ``check_em_iteration``,
+  ``check_em_loop``;
+- :mod:`.bernoulli_mixtures` ("EM for any mixture: Bernoulli mixtures of handwritten digits"):
+  ``check_bernoulli_m_step``, ``check_bernoulli_log_likelihood``;
+- :mod:`.when_ml_goes_wrong` ("When maximum likelihood goes wrong"):
+  ``check_regularised_covariance``, ``check_best_of_restarts``, ``check_map_m_step``;
+- :mod:`.general_em` ("General EM: free energy, KL divergence and the ELBO"):
+  ``check_kl_divergence``, ``check_free_energy``;
+- :mod:`.choosing_k` ("Choosing K"): ``check_n_parameters``, ``check_bic``, ``check_bic_table``.
 
 Every checker is also importable from this package itself.
 """

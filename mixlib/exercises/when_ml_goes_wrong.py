@@ -1,4 +1,4 @@
-"""Checkers for the exercises of chapter 7, "When maximum likelihood goes wrong".
+"""Checkers for the exercises of the chapter "When maximum likelihood goes wrong".
 
 - :func:`check_regularised_covariance`: Σ_k + ρI, the floor that keeps EM away from the singularity;
 - :func:`check_best_of_restarts`: keep the run with the highest log-likelihood;
@@ -242,6 +242,10 @@ MAP_M_STEP = Exercise(
                 "between x̄_k and the prior mean μ_P adds to the spread, Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2)."),
         Mistake("denominator ν + N_k", _map_variant(denominator=lambda nu, Nk, D: nu + Nk),
                 "your covariances are divided by ν + N_k; the full covariance's denominator is ν + N_k + D + 2."),
+        Mistake("denominator ν + N_k + D + 1", _map_variant(denominator=lambda nu, Nk, D: nu + Nk + D + 1),
+                "your covariances are divided by ν + N_k + D + 1, which counts the powers of det Σ_k from the data "
+                "(N_k) and the inverse Wishart (ν + D + 1) but forgets the prior on the mean: N(μ_P, Σ_k / κ) "
+                "contributes det(Σ_k)^(−1/2) too, so the denominator is ν + N_k + D + 2."),
         Mistake("μ_k not shrunk", _map_variant(shrunk=False),
                 "your means are the weighted averages x̄_k; the prior shrinks them towards μ_P: "
                 "μ_k = (N_k x̄_k + κ μ_P) / (κ + N_k)."),
