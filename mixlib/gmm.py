@@ -203,12 +203,18 @@ def responsibilities(X, weights, means, covariances) -> np.ndarray:
 
 
 def m_step(X, responsibilities, *, covariance_type: str = "full", reg_covar: float = 1e-6):
-    """The M step: maximise the likelihood for fixed responsibilities.
+    """The M step: with the responsibilities frozen at q_nk (the E step's γ(z_nk)),
+    maximise Q_q(θ) = Σ_n Σ_k q_nk [ln π_k + ln N(x_n | μ_k, Σ_k)] over θ.
 
-        N_k = Σ_n γ(z_nk)
+        N_k = Σ_n q_nk                                  (must be > 0)
         π_k = N_k / N
-        μ_k = (1/N_k) Σ_n γ(z_nk) x_n
-        Σ_k = (1/N_k) Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar · I
+        μ_k = (1/N_k) Σ_n q_nk x_n
+        Σ_k = S_k / N_k + reg_covar · I,   S_k = Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ
+
+    With ``reg_covar=0`` this is the maximiser of Q_q whenever every S_k is
+    positive definite (otherwise Q_q has no maximiser); ``reg_covar > 0`` adds
+    ρI to that maximiser, which is not the maximiser of Q_q over any set of
+    covariances, so an EM iteration with it can lower the log-likelihood.
 
     ``covariance_type="diag"`` keeps only the diagonal of Σ_k, ``"spherical"``
     replaces it by its average variance times I, and ``"tied"`` shares one
@@ -581,9 +587,11 @@ def fit_gmm(
     responsibilities, see :func:`m_step`) followed by one E step (new
     responsibilities, see :func:`e_step`), whose normalisation also gives the
     log-likelihood of the new parameters; the loop is :func:`mixlib.em.fit_mixture`.
-    With ``reg_covar=0`` the log-likelihood never decreases; ``reg_covar > 0``
-    perturbs the M step, so near convergence it can fall by a tiny amount (of
-    the order of reg_covar).  With a prior the log posterior never decreases.
+    With ``reg_covar=0`` the log-likelihood never decreases (while every M step
+    has a maximiser); ``reg_covar > 0`` adds ρI after the M step, which is not an
+    M step of any objective, so the log-likelihood can fall at any iteration, by
+    far more than reg_covar when reg_covar is not small against the data's
+    variances.  With a prior the log posterior never decreases.
 
     The fit is the same (to rounding) when X is translated or scaled by one
     factor; with ``reg_covar=0`` it is the same when any column's units change
@@ -739,9 +747,11 @@ def _warn_if_on_the_regulariser(covariances, reg_covar, units):
     eigenvalues = np.linalg.eigvalsh(scatter)
     on_floor = np.flatnonzero(eigenvalues[:, 0] <= 1e3 * _EPS * eigenvalues[:, -1])
     if on_floor.size:
-        k = int(on_floor[0])
+        which = ", ".join(str(int(k)) for k in on_floor)
+        several = on_floor.size > 1
         warnings.warn(
-            f"component {k} sits on the regulariser: the smallest eigenvalue of its covariance is "
+            f"component{'s' if several else ''} {which} sit{'' if several else 's'} on the regulariser: "
+            f"the smallest eigenvalue of {'their covariances' if several else 'its covariance'} is "
             f"reg_covar={reg_covar:g} to rounding, so this maximum exists only because of reg_covar "
             f"(the component holds points that share a value in some direction). Treat the fit "
             f"as spurious: try other starts, fewer components, or prior='default'.",
