@@ -9,9 +9,9 @@ EM algorithm is :func:`mixlib.em.fit_mixture` with this family's log-joint
 
     ℓ_nk = ln π_k + Σ_d [x_nd ln μ_kd + (1 − x_nd) ln(1 − μ_kd)]
 
-and its M step
+and its M step, for responsibilities q_nk frozen at the old parameters,
 
-    N_k = Σ_n γ(z_nk),   π_k = N_k / N,   μ_k = (Σ_n γ(z_nk) x_n + α) / (N_k + 2α).
+    N_k = Σ_n q_nk,   π_k = N_k / N,   μ_k = (Σ_n q_nk x_n + α) / (N_k + 2α).
 
 **Smoothing.** With α = 0 this is the maximum-likelihood M step; a pixel that
 is never on (or always on) among a component's points then gets μ_kd = 0 (or
@@ -202,15 +202,18 @@ def _log_prior(means, alpha):
 
 
 def m_step(X, responsibilities, *, smoothing: float = DEFAULT_SMOOTHING):
-    """The M step for fixed responsibilities γ(z_nk); returns ``(weights, means)``:
+    """The M step for frozen responsibilities q_nk = ``responsibilities[n, k]``; returns
+    ``(weights, means)``:
 
-        N_k = Σ_n γ(z_nk),   π_k = N_k / N,   μ_k = (Σ_n γ(z_nk) x_n + α) / (N_k + 2α),
+        N_k = Σ_n q_nk,   π_k = N_k / N,   μ_k = (Σ_n q_nk x_n + α) / (N_k + 2α),
 
     with α = ``smoothing``.  For α = 0 this maximises
-    Q = Σ_n Σ_k γ(z_nk) ℓ_nk; for α > 0 it maximises Q + ln p(μ) (see :func:`log_prior`).
+    Q = Σ_n Σ_k q_nk ℓ_nk; for α > 0 it maximises Q + ln p(μ) (see :func:`log_prior`).
 
-    Raises :class:`~mixlib.SingularityError` if a component has N_k = 0: it has
-    lost every point, and its π_k = 0 would keep it empty for good.
+    Raises :class:`~mixlib.SingularityError` if a component has N_k = 0, for every α:
+    it has lost every point, and although the smoothed μ_k would be defined (1/2 at
+    every pixel), its π_k = 0 gives it no responsibility in any later E step, so it
+    would stay empty for good.
     """
     X = check_binary(X)
     resp = check_distributions(responsibilities, "responsibilities", n_samples=X.shape[0])
@@ -227,7 +230,7 @@ def _m_step(X, resp, alpha):
             f"be used again; start from other parameters or use fewer components."
         )
     means = (resp.T @ X + alpha) / (Nk[:, None] + 2 * alpha)
-    # Σ_n γ x_nd ≤ N_k, but the two sums round differently: keep μ_kd in [0, 1].
+    # Σ_n q_nk x_nd ≤ N_k, but the two sums round differently: keep μ_kd in [0, 1].
     np.clip(means, 0.0, 1.0, out=means)
     return Nk / X.shape[0], means
 

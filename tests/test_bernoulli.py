@@ -8,7 +8,7 @@ from scipy import optimize, stats
 from scipy.special import logsumexp
 
 import mixlib
-from mixlib import bernoulli
+from mixlib import bernoulli, em
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +231,28 @@ def test_bool_input_is_binary(binary):
     fit = mixlib.fit_bernoulli_mixture(binary.astype(bool), 2, seed=0)
     same = mixlib.fit_bernoulli_mixture(binary, 2, seed=0)
     np.testing.assert_array_equal(fit.means, same.means)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.01, 1.0])
+def test_an_empty_component_is_an_error_for_every_smoothing(binary, alpha):
+    """The smoothed update would be defined (μ_kd = 1/2), but π_k = 0 keeps the component empty for good."""
+    resp = np.zeros((len(binary), 2))
+    resp[:, 0] = 1.0
+    with pytest.raises(mixlib.SingularityError, match="component 1 has N_k = 0"):
+        bernoulli.m_step(binary, resp, smoothing=alpha)
+    # why it is an error: with π_k = 0 the next E step gives the component no responsibility at all
+    after = bernoulli.responsibilities(binary, [1.0, 0.0], np.full((2, 12), 0.5))
+    assert np.all(after[:, 1] == 0)
+
+
+def test_restarts_skip_a_start_that_loses_a_component(binary):
+    """With n_init > 1 a start that collapses is skipped with a warning; if all do, the error is raised."""
+    lost = (np.array([1.0, 0.0]), np.full((2, 12), 0.5))
+    with pytest.raises(mixlib.SingularityError, match="all 2 starts collapsed"):
+        mixlib.fit_bernoulli_mixture(binary, 2, init=lost, n_init=2)
+    good = (np.array([0.5, 0.5]), np.array([[0.7] * 6 + [0.3] * 6, [0.3] * 6 + [0.7] * 6]))
+    starts = iter([lost, good])
+    with pytest.warns(mixlib.SingularityWarning, match="1 of the 2 starts collapsed"):
+        fit = em.fit_mixture(binary, bernoulli._family(0.01), lambda rng: next(starts), n_init=2, tol=1e-8)
+    alone = mixlib.fit_bernoulli_mixture(binary, 2, init=good, tol=1e-8)
+    assert fit.n_collapsed == 1 and fit.log_posterior == pytest.approx(alone.log_posterior, rel=1e-12)

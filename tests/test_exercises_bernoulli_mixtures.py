@@ -83,3 +83,26 @@ def test_a_wrong_axis_gets_the_axis_hint():
         return r.sum(axis=1) / len(X), (r.T @ X) / r.sum(axis=1)[:, None]
 
     assert_rejected(check_bernoulli_m_step(wrong), "raised ValueError", "responsibilities.sum(axis=0)")
+
+
+def test_the_other_wrong_axis_of_the_means_is_named_with_or_without_alpha():
+    def over_components(X, r, a):
+        counts = r.T @ X + a
+        return r.sum(axis=0) / len(X), counts / counts.sum(axis=0)
+
+    assert_rejected(check_bernoulli_m_step(over_components), "sums to 1 over the components k")
+
+
+def test_counts_above_one_are_named_before_the_exact_zeros():
+    """r.T @ X has exact zeros (a pixel never on) as well as counts above 1; the missing N_k is what to fix."""
+    def counts(X, r, a):
+        return r.sum(axis=0) / len(X), r.T @ X
+
+    feedback = check_bernoulli_m_step(counts)
+    assert_rejected(feedback, "above 1", "divide by N_k")
+    assert "exactly 0" not in feedback.message
+
+
+def test_a_positive_log_likelihood_is_called_impossible():
+    assert_rejected(check_bernoulli_log_likelihood(lambda X, w, m: -log_likelihood(X, w, m)),
+                    "positive", "at most 1")
