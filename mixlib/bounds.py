@@ -15,8 +15,8 @@ draws and checks:
   equal weights it is k-means, and the gap KL(q ‖ p(Z | X, θ)) = −Σ_n ln γ(z_{n k_n})
   stays open;
 - **an amortised q** (:func:`logistic_encoder`, :func:`best_logistic_encoder`):
-  for K = 2, one log-odds function w·x + b shared by all
-  points, q(z_n1 = 1 | x_n) = sigm(w·x_n + b), in place of a free table; the best
+  for K = 2, one log-odds function wᵀx + w_0 shared by all
+  points, q(z_n1 = 1 | x_n) = sigm(wᵀx_n + w_0), in place of a free table; the best
   member of the family leaves a gap unless the posterior log-odds are linear in x.
 """
 from __future__ import annotations
@@ -224,15 +224,21 @@ def hard_em(X, means, epsilon: float, *, max_iter: int = 100) -> HardEMResult:
 # An amortised q for two components: one log-odds function for all points
 
 
-def logistic_encoder(X, w, b) -> np.ndarray:
-    """The table q_n1 = sigm(w·x_n + b), q_n2 = 1 − q_n1, shape (N, 2)."""
+def logistic_encoder(X, w, w0) -> np.ndarray:
+    """The table q_n1 = sigm(wᵀx_n + w_0), q_n2 = 1 − q_n1, shape (N, 2)."""
     X = check_data(X)
-    u = X @ np.asarray(w, dtype=float) + float(b)
+    w = np.asarray(w, dtype=float)
+    if w.shape != (X.shape[1],):
+        raise ValueError(f"w must hold one weight per column of X, shape ({X.shape[1]},), got shape {w.shape}.")
+    w0 = float(w0)
+    if not np.all(np.isfinite(w)) or not np.isfinite(w0):
+        raise ValueError("w and w0 must be finite.")
+    u = X @ w + w0
     return np.column_stack([expit(u), expit(-u)])
 
 
 def _encoder_kl(phi, X, a):
-    """KL(q_φ ‖ p(Z | X, θ)) and its gradient in φ = (w, b), from the log-odds u and a.
+    """KL(q_φ ‖ p(Z | X, θ)) and its gradient in φ = (w, w_0), from the log-odds u and a.
 
     Per point, with q = sigm(u), γ = sigm(a):
     KL_n = q (ln q − ln γ) + (1 − q)(ln(1 − q) − ln(1 − γ)), and dKL_n/du = q(1 − q)(u − a).
@@ -244,22 +250,48 @@ def _encoder_kl(phi, X, a):
     return float(np.sum(kl)), np.append(X.T @ slope, slope.sum())
 
 
+#: Largest entry of the KL gradient, per data point, that counts as stationary when BFGS stops on
+#: precision loss (which it does at the optimum when the KL is close to its rounding floor).
+_STATIONARY = 1e-6
+
+
 def best_logistic_encoder(X, weights, means, covariances, *, start=None):
-    """The encoder φ = (w, b) that maximises F(q_φ, θ) for fixed θ (K = 2).
+    """The encoder φ = (w, w_0) that maximises F(q_φ, θ) for fixed θ (K = 2).
 
     Maximising F(q_φ, θ) = ln p(X | θ) − KL(q_φ ‖ p(Z | X, θ)) over φ is minimising the
     KL divergence, done here by BFGS with the exact gradient.  The posterior log-odds
     a_n = ℓ_n1 − ℓ_n2 are linear in x_n when the two covariances are equal, and then the
     family contains the posterior; otherwise they are quadratic and it does not.
 
-    Returns ``(w, b, kl)``.
+    The search runs on the columns of X centred and scaled to unit variance, so its
+    result does not depend on the data's origin or units; ``start = (w, w0)`` is in
+    the units of X.  A ``RuntimeError`` is raised if BFGS stops away from a
+    stationary point.
+
+    Returns ``(w, w0, kl)``.
     """
     X = check_data(X)
     log_joint = gmm.log_joint(X, weights, means, covariances)
     if log_joint.shape[1] != 2:
         raise ValueError(f"the logistic encoder is for K = 2 components, got K = {log_joint.shape[1]}.")
     a = log_joint[:, 0] - log_joint[:, 1]
-    phi0 = np.zeros(X.shape[1] + 1) if start is None else np.append(start[0], start[1]).astype(float)
-    result = minimize(_encoder_kl, phi0, args=(X, a), jac=True, method="BFGS", options={"gtol": 1e-10})
-    kl = max(result.fun, 0.0)
-    return result.x[:-1], float(result.x[-1]), float(kl)
+    # wᵀx + w_0 = w̃ᵀx̃ + w̃_0 with x̃ = (x − centre) / scale, w̃ = w · scale, w̃_0 = w_0 + wᵀcentre.
+    centre = X.mean(axis=0)
+    scale = np.where(np.ptp(X, axis=0) > 0, X.std(axis=0), 1.0)
+    X_tilde = (X - centre) / scale
+    if start is None:
+        phi0 = np.zeros(X.shape[1] + 1)
+    else:
+        w_start, w0_start = np.asarray(start[0], dtype=float), float(start[1])
+        if w_start.shape != (X.shape[1],):
+            raise ValueError(f"start = (w, w0) needs w of shape ({X.shape[1]},), got shape {w_start.shape}.")
+        phi0 = np.append(w_start * scale, w0_start + w_start @ centre)
+    result = minimize(_encoder_kl, phi0, args=(X_tilde, a), jac=True, method="BFGS", options={"gtol": 1e-10})
+    worst = float(np.max(np.abs(result.jac)))
+    if not result.success and not worst <= _STATIONARY * X.shape[0]:
+        raise RuntimeError(f"best_logistic_encoder: BFGS stopped after {result.nit} iterations away from the "
+                           f"optimum ({result.message}; largest gradient entry {worst:.3g}). Pass "
+                           f"start = (w, w0) nearer the optimum, e.g. from a fit of nearby parameters.")
+    w = result.x[:-1] / scale
+    w0 = float(result.x[-1] - w @ centre)
+    return w, w0, float(max(result.fun, 0.0))

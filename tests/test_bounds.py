@@ -137,23 +137,63 @@ def test_encoder_gradient_matches_finite_differences(faithful):
 
 def test_encoder_kl_is_the_kl_to_the_posterior(faithful, iterates):
     theta = iterates[0]
-    w, b = np.array([1.0, 2.0]), -0.5
-    q = bounds.logistic_encoder(faithful, w, b)
+    w, w0 = np.array([1.0, 2.0]), -0.5
+    q = bounds.logistic_encoder(faithful, w, w0)
     log_joint = gmm.log_joint(faithful, *theta)
-    kl, _ = _encoder_kl(np.append(w, b), faithful, log_joint[:, 0] - log_joint[:, 1])
+    kl, _ = _encoder_kl(np.append(w, w0), faithful, log_joint[:, 0] - log_joint[:, 1])
     assert abs(kl - em.kl_to_posterior(faithful, q, *theta)) < 1e-9
 
 
 def test_best_encoder_closes_the_gap_only_when_the_log_odds_are_linear(faithful, iterates):
     tied = mixlib.fit_gmm(faithful, 2, covariance_type="tied", reg_covar=0.0, tol=1e-10, seed=0)
-    w, b, kl = bounds.best_logistic_encoder(faithful, tied.weights, tied.means, tied.covariances)
+    w, w0, kl = bounds.best_logistic_encoder(faithful, tied.weights, tied.means, tied.covariances)
     precision = np.linalg.inv(tied.covariances[0])
     m1, m2 = tied.means
     np.testing.assert_allclose(w, precision @ (m1 - m2), rtol=1e-5)
-    assert abs(b - (-0.5 * m1 @ precision @ m1 + 0.5 * m2 @ precision @ m2
+    assert abs(w0 - (-0.5 * m1 @ precision @ m1 + 0.5 * m2 @ precision @ m2
                     + np.log(tied.weights[0] / tied.weights[1]))) < 1e-4
     assert kl < 1e-8
     _, _, kl_full = bounds.best_logistic_encoder(faithful, *iterates[0])
     assert kl_full > 1.0
     with pytest.raises(ValueError, match="K = 2"):
         bounds.best_logistic_encoder(faithful, np.full(3, 1 / 3), np.zeros((3, 2)), np.array([np.eye(2)] * 3))
+
+
+def test_best_encoder_is_the_same_in_other_units_and_origin(faithful, iterates):
+    """Translating X and changing a column's units moves the optimum only by the change of coordinates."""
+    theta = iterates[0]
+    w, w0, kl = bounds.best_logistic_encoder(faithful, *theta)
+    A, c = np.diag([60.0, 0.01]), np.array([3.0, -70.0])         # x' = A x + c
+    weights, means, covariances = theta
+    moved = (weights, means @ A + c, A @ covariances @ A)
+    w_m, w0_m, kl_m = bounds.best_logistic_encoder(faithful @ A + c, *moved)
+    assert abs(kl_m - kl) < 1e-7 * kl
+    np.testing.assert_allclose(A @ w_m, w, rtol=1e-6)              # wᵀx + w_0 = w'ᵀx' + w'_0
+    assert abs(w0_m + w_m @ c - w0) < 1e-6 * (1 + abs(w0))
+    # a start given in the data's units is used as such: from the optimum, nothing moves
+    w_s, w0_s, kl_s = bounds.best_logistic_encoder(faithful, *theta, start=(w, w0))
+    np.testing.assert_allclose(w_s, w, rtol=1e-7)
+    assert abs(kl_s - kl) < 1e-9
+
+
+def test_best_encoder_refuses_a_search_that_stopped_short(faithful, iterates, monkeypatch):
+    from scipy.optimize import OptimizeResult
+
+    def stopped(fun, x0, args, **settings):
+        value, grad = fun(x0, *args)
+        return OptimizeResult(x=x0, fun=value, jac=grad, success=False, nit=3, status=1,
+                              message="Maximum number of iterations has been exceeded.")
+
+    monkeypatch.setattr(bounds, "minimize", stopped)
+    with pytest.raises(RuntimeError, match="away from the optimum"):
+        bounds.best_logistic_encoder(faithful, *iterates[0])
+
+
+def test_encoder_rejects_bad_weights(faithful):
+    with pytest.raises(ValueError, match="one weight per column"):
+        bounds.logistic_encoder(faithful, np.ones(3), 0.0)
+    with pytest.raises(ValueError, match="finite"):
+        bounds.logistic_encoder(faithful, np.array([np.nan, 1.0]), 0.0)
+    with pytest.raises(ValueError, match="start"):
+        bounds.best_logistic_encoder(faithful, np.full(2, 0.5), np.zeros((2, 2)), np.array([np.eye(2)] * 2),
+                                     start=(np.ones(3), 0.0))

@@ -1,18 +1,30 @@
-"""Checkers for the exercises of chapter 8, "EM in general": the KL divergence and the free energy.
+"""Checkers for the exercises of "General EM: free energy, KL divergence and the ELBO".
 
     KL(q ‖ p) = Σ_k q_k ln(q_k / p_k),                       with 0 ln 0 = 0;
-    F(q, θ)   = Σ_n Σ_k q_nk ln[π_k N(x_n | μ_k, Σ_k) / q_nk] = Q + H(q).
+    F(q, θ)   = Σ_n Σ_k q_nk ln[π_k N(x_n | μ_k, Σ_k) / q_nk] = Q + H(q);
+    hard E step: k_n = argmax_k ℓ_nk, ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k), and its gap
+    KL(q ‖ p(Z | X, θ)) = −Σ_n ln γ(z_{n k_n}).
 """
 from __future__ import annotations
 
 from functools import partial
 
 import numpy as np
-from scipy.special import xlogy
+from scipy.special import logsumexp, xlogy
 
-from .. import em, gmm
+from .. import bounds, em, gmm
 from ._cases import E_STEP_MIXTURES, mixture_cases
-from ._core import Case, Exercise, Feedback, Mismatch, Mistake, as_array, compare_scalars, same_answer
+from ._core import (
+    Case,
+    Exercise,
+    Feedback,
+    Mismatch,
+    Mistake,
+    as_array,
+    compare_arrays,
+    compare_scalars,
+    same_answer,
+)
 
 _same = partial(same_answer, rtol=1e-7)
 
@@ -154,3 +166,121 @@ def check_free_energy(student) -> Feedback:
         compare_scalars(got, expected, "your free energy", rtol=1e-8, atol=1e-8)
 
     return FREE_ENERGY.check(student, _free_energy_cases(), em.free_energy, compare, same=_same)
+
+
+# ---------------------------------------------------------------------------
+# The hard E step and the gap it leaves
+
+
+def _hard_e_step(X, weights, means, covariances):
+    table = bounds.hard_e_step(X, weights, means, covariances)
+    return table, em.kl_to_posterior(X, table, weights, means, covariances)
+
+
+def _log_joint(X, weights, means, covariances):
+    return np.log(weights) + gmm.log_gaussian(X, means, covariances)
+
+
+def _hard_from(log_joint, log_gamma, pick=np.argmax):
+    """The one-hot table of ``pick`` over k of ``log_joint`` and the gap −Σ_n log_gamma[n, k_n]."""
+    labels = pick(log_joint, axis=1)
+    return np.eye(log_joint.shape[1])[labels], -float(log_gamma[np.arange(len(labels)), labels].sum())
+
+
+def _right_log_gamma(log_joint):
+    return log_joint - logsumexp(log_joint, axis=1, keepdims=True)
+
+
+def _argmin(X, *theta):
+    ell = _log_joint(X, *theta)
+    return _hard_from(ell, _right_log_gamma(ell), pick=np.argmin)
+
+
+def _gap_with_the_wrong_sign(X, *theta):
+    table, gap = _hard_e_step(X, *theta)
+    return table, -gap
+
+
+def _wrong_axis(X, *theta):
+    ell = _log_joint(X, *theta)
+    wrong = ell - logsumexp(ell, axis=0, keepdims=True)
+    return _hard_from(wrong, wrong)
+
+
+def _wrong_axis_for_the_gap(X, *theta):
+    ell = _log_joint(X, *theta)
+    return _hard_from(ell, ell - logsumexp(ell, axis=0, keepdims=True))
+
+
+def _linear_space(X, weights, means, covariances):
+    joint = weights * np.exp(gmm.log_gaussian(X, means, covariances))
+    gamma = joint / joint.sum(axis=1, keepdims=True)
+    return _hard_from(np.log(joint), np.log(gamma))
+
+
+def _hard_e_step_cases() -> list[Case]:
+    mixtures = {case.name: case.args for case in mixture_cases(E_STEP_MIXTURES)}
+    X, weights, means, covariances = mixtures["three components in 2-D"]
+    twins = (np.array([0.5, 0.5]), np.array([means[1], means[1]]), np.array([covariances[1]] * 2))
+    return [
+        Case("3 components in 2-D", mixtures["three components in 2-D"]),
+        Case("2 components in 3-D", mixtures["two components in 3-D"]),
+        Case("one component (the gap is 0)", mixtures["one component"]),
+        Case("two identical components (every point a tie, gap N ln 2)", (X, *twins)),
+        Case("points far from every component", mixtures["points far away from every component"]),
+        Case("tiny variances (1e-4)", mixtures["tiny variances (1e-4)"]),
+    ]
+
+
+HARD_E_STEP = Exercise(
+    "hard E step",
+    hint="build ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) as an (N, K) array; k_n = np.argmax(ℓ, axis=1); "
+         "ln γ(z_nk) = ℓ_nk − logsumexp over k of ℓ_nk; the gap is −Σ_n ln γ(z_{n k_n}).",
+    mistakes=(
+        Mistake("argmin", _argmin,
+                "you put each point on its least responsible component (argmin): the hard E step maximises "
+                "F, so each row goes to k_n = argmax_k ℓ_nk."),
+        Mistake("gap with the wrong sign", _gap_with_the_wrong_sign,
+                "your gap has the wrong sign: you returned Σ_n ln γ(z_{n k_n}), which is never positive. The gap "
+                "is a KL divergence, −Σ_n ln γ(z_{n k_n}) ≥ 0."),
+        Mistake("normalised over the points", _wrong_axis,
+                "you normalised over the points (axis=0): each row n of γ sums to 1 over the components, "
+                "ln γ(z_nk) = ℓ_nk − ln Σ_j exp(ℓ_nj), so take logsumexp along axis=1."),
+        Mistake("normalised over the points, for the gap only", _wrong_axis_for_the_gap,
+                "your table is right but your gap is not: you normalised over the points (axis=0). "
+                "Each row n of γ sums to 1 over the components, so take logsumexp along axis=1."),
+        Mistake("linear space", _linear_space, "compute ln γ(z_nk) in log space", by_answer=False),
+        Mistake("labels", lambda X, *theta: (bounds.hard_e_step(X, *theta).argmax(axis=1),
+                                             _hard_e_step(X, *theta)[1]),
+                "np.eye(K)[labels]", by_answer=False),
+    ),
+)
+
+
+@HARD_E_STEP.checker
+def check_hard_e_step(student) -> Feedback:
+    """Check ``student(X, weights, means, covariances)``, which should return ``(q, gap)``: the
+    one-hot (N, K) table with q_nk = 1 for k = argmax_k [ln π_k + ln N(x_n | μ_k, Σ_k)] (the first
+    such k on a tie) and the gap KL(q ‖ p(Z | X, θ)) = −Σ_n ln γ(z_{n k_n})."""
+
+    def compare(got, expected, case):
+        X, weights, means, covariances = case.args
+        if got is None:
+            raise Mismatch("your function returned None; did you forget the `return` statement?")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Mismatch("return two results, as a tuple (q, gap).")
+        table, gap = as_array(got[0], "your table q"), as_array(got[1], "your gap")
+        N, K = expected[0].shape
+        if table.shape == (N,):
+            raise Mismatch(f"your table q has shape {table.shape}: you returned the labels k_n. Return the "
+                           "one-hot (N, K) table, np.eye(K)[labels].")
+        if gap.shape == () and not np.isfinite(gap) and np.isfinite(expected[1]):
+            if np.any(np.exp(gmm.log_gaussian(X, means, covariances)) == 0):
+                raise Mismatch(f"your gap is {float(gap)}, but the answer is finite ({expected[1]:.6g}). "
+                               "Some densities N(x_n | μ_k, Σ_k) underflow to 0 here, so γ computed from them "
+                               "is 0/0 or 0 and its log is nan or −inf: compute ln γ(z_nk) in log space, "
+                               "ℓ_nk − logsumexp over k of ℓ_nk (scipy.special.logsumexp).")
+        compare_arrays(table, expected[0], "your table q", rtol=0, atol=0)
+        compare_scalars(gap, expected[1], "your gap", rtol=1e-8, atol=1e-8)
+
+    return HARD_E_STEP.check(student, _hard_e_step_cases(), _hard_e_step, compare, same=_same)
