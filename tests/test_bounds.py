@@ -66,12 +66,18 @@ def test_bounds_lie_below_and_touch_where_q_is_the_posterior(faithful, iterates)
 def test_random_neighbours_are_valid_and_lower_the_bound_at_the_m_step(faithful, iterates):
     q = gmm.responsibilities(faithful, *iterates[0])
     theta_new = gmm.m_step(faithful, q, reg_covar=0.0)
-    neighbours = bounds.random_neighbours(theta_new, 50, 0.05, seed=0)
     best = em.free_energy(faithful, q, *theta_new)
-    for w, m, S in neighbours:
-        assert abs(w.sum() - 1) < 1e-12 and np.all(np.linalg.eigvalsh(S) > 0)
-        assert em.free_energy(faithful, q, w, m, S) < best
-    not_a_maximum = bounds.random_neighbours(iterates[0], 50, 0.05, seed=0)
+    for scale in [0.05, 1e-3]:
+        for w, m, S in bounds.random_neighbours(theta_new, 50, scale, seed=0):
+            assert abs(w.sum() - 1) < 1e-12 and np.all(np.linalg.eigvalsh(S) > 0)
+            assert em.free_energy(faithful, q, w, m, S) < best
+    # small steps find a point just off the maximum (covariances with divisor N_k − 1), which large ones miss
+    N_k = q.sum(axis=0)
+    off = (theta_new[0], theta_new[1], theta_new[2] * (N_k / (N_k - 1))[:, None, None])
+    level = em.free_energy(faithful, q, *off)
+    assert level < best
+    assert any(em.free_energy(faithful, q, *theta) > level for theta in bounds.random_neighbours(off, 50, 1e-3, seed=0))
+    not_a_maximum = bounds.random_neighbours(iterates[0], 50, 1e-3, seed=0)
     assert any(em.free_energy(faithful, q, *theta) > em.free_energy(faithful, q, *iterates[0])
                for theta in not_a_maximum)
 
