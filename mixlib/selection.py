@@ -3,15 +3,18 @@
 For each covariance type and each number of components K, :func:`select_models`
 fits a Gaussian mixture and records, as R's mclust does in its BIC table,
 
-    BIC = −2 ln p(X | θ̂) + p ln N,        AIC = −2 ln p(X | θ̂) + 2p,
+    BIC = −2 ln p(X | θ̂) + P ln N,        AIC = −2 ln p(X | θ̂) + 2P,
 
-with p the number of free parameters (lower is better for both; mclust reports
+with P the number of free parameters (lower is better for both; mclust reports
 −BIC, so its best model has the largest value).  With a prior, θ̂ is the MAP
 estimate and ln p(X | θ̂) the log-likelihood there, as in mclust.
 
 A fit that collapses (:class:`~mixlib.SingularityError`) becomes a row with the
 reason instead of an exception: the table then says which models the data
-cannot support, which is itself an answer to "which model?".
+cannot support, which is itself an answer to "which model?".  A fit with a
+component sitting on the regulariser (a spurious maximum, whose likelihood
+measures ``reg_covar`` rather than the data) is flagged in its row
+(``row.spurious``), and :meth:`ModelSelection.best` can leave such fits out.
 """
 from __future__ import annotations
 
@@ -42,9 +45,9 @@ class CandidateModel:
     log_likelihood : float
         ln p(X | θ̂) at the fitted parameters (NaN if the fit failed).
     n_parameters : int
-        p, the free parameters of the model.
+        P, the free parameters of the model.
     bic, aic : float
-        −2 ln p(X | θ̂) + p ln N and −2 ln p(X | θ̂) + 2p (NaN if the fit failed).
+        −2 ln p(X | θ̂) + P ln N and −2 ln p(X | θ̂) + 2P (NaN if the fit failed).
     converged : bool
         False if EM stopped at ``max_iter`` before meeting ``tol`` (or failed).
     n_iter : int
@@ -56,8 +59,16 @@ class CandidateModel:
     reason : str or None
         Why the fit failed (the SingularityError's message); None if it did not.
     warnings_raised : tuple of str
-        The warnings the fit raised (for example a component sitting on the
-        regulariser, a spurious maximum), other than non-convergence.
+        Every warning the fit raised other than non-convergence: a component
+        sitting on the regulariser, starts that collapsed and were skipped, ….
+    on_the_regulariser : tuple of int
+        The components k whose Σ_k − reg_covar·I is singular to rounding (judged
+        in units of each column's spread, as :func:`~mixlib.fit_gmm`'s warning
+        judges it): the regulariser alone holds them up, so the fit is a
+        spurious maximum.  Empty for a failed fit or a fit with a prior.
+    n_collapsed : int
+        How many of the ``n_init`` starts collapsed and were skipped.  The
+        returned fit is one of the others, so this says nothing against it.
     """
 
     covariance_type: str
@@ -72,18 +83,25 @@ class CandidateModel:
     result: object
     reason: str | None
     warnings_raised: tuple = ()
+    on_the_regulariser: tuple = ()
+    n_collapsed: int = 0
 
     @property
     def failed(self) -> bool:
         return self.result is None
+
+    @property
+    def spurious(self) -> bool:
+        """True if some component sits on the regulariser (see ``on_the_regulariser``)."""
+        return bool(self.on_the_regulariser)
 
     def __repr__(self) -> str:
         head = f"CandidateModel({self.covariance_type!r}, K={self.n_components}"
         if self.failed:
             return f"{head}, failed: {self.reason})"
         flag = "" if self.converged else ", not converged"
-        flag += ", with warnings" if self.warnings_raised else ""
-        return f"{head}, ln L={self.log_likelihood:.6g}, p={self.n_parameters}, BIC={self.bic:.6g}{flag})"
+        flag += ", spurious" if self.spurious else ""
+        return f"{head}, ln L={self.log_likelihood:.6g}, P={self.n_parameters}, BIC={self.bic:.6g}{flag})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,19 +132,32 @@ class ModelSelection:
             f"types {self.covariance_types} and K in {self.n_components}."
         )
 
-    def best(self, criterion: str = "bic", *, skip_warned: bool = False) -> CandidateModel:
-        """The candidate with the lowest ``criterion`` ("bic" or "aic") among those that did not
-        fail; with ``skip_warned=True`` also leave out fits that raised a warning (such as a
-        spurious maximum on the regulariser)."""
+    def best(
+        self, criterion: str = "bic", *, skip_spurious: bool = False, skip_unconverged: bool = True
+    ) -> CandidateModel:
+        """The candidate with the lowest ``criterion`` ("bic" or "aic") among the fits that did not
+        fail.  Fits that stopped at ``max_iter`` are left out unless ``skip_unconverged=False``
+        (their criterion is not that of a maximum); with ``skip_spurious=True`` fits with a
+        component on the regulariser are left out too (``row.spurious``).  Starts that collapsed
+        and were skipped (``row.n_collapsed``) do not disqualify a fit."""
         criterion = _check_criterion(criterion)
-        fitted = [row for row in self.rows if not row.failed and not (skip_warned and row.warnings_raised)]
+        if not isinstance(skip_spurious, (bool, np.bool_)) or not isinstance(skip_unconverged, (bool, np.bool_)):
+            raise TypeError("skip_spurious and skip_unconverged must be True or False.")
+        fitted = [row for row in self.rows if not row.failed]
         if not fitted:
-            raise SingularityError(
-                "no fit of the grid qualifies (every fit collapsed"
-                + (" or warned" if skip_warned else "")
-                + "); see the reasons in the table."
-            )
-        return min(fitted, key=lambda row: getattr(row, criterion))
+            raise SingularityError("no fit of the grid qualifies: every fit collapsed; see the reasons in the table.")
+        qualified = [
+            row for row in fitted
+            if not (skip_unconverged and not row.converged) and not (skip_spurious and row.spurious)
+        ]
+        if not qualified:
+            left_out = []
+            if skip_unconverged and any(not row.converged for row in fitted):
+                left_out.append("did not converge (raise max_iter, or pass skip_unconverged=False)")
+            if skip_spurious and any(row.spurious for row in fitted):
+                left_out.append("are spurious (pass skip_spurious=False to accept them)")
+            raise ValueError(f"no fit of the grid qualifies: the fits that did not fail {' or '.join(left_out)}.")
+        return min(qualified, key=lambda row: getattr(row, criterion))
 
     def sorted(self, criterion: str = "bic") -> tuple:
         """The candidates from best to worst by ``criterion``; failed fits last."""
@@ -150,14 +181,18 @@ class ModelSelection:
         return out
 
     def to_text(self, criterion: str = "bic") -> str:
-        """The ``criterion`` table as text: K down, covariance types across, the best marked *,
-        fits that stopped before converging marked !, fits that warned marked ?, failed
-        fits shown as "failed"."""
+        """The ``criterion`` table as text: K down, covariance types across, the best converged
+        fit marked *, fits that stopped before converging marked !, spurious fits (a component
+        on the regulariser) marked ?, failed fits shown as "failed"; every warning a fit raised
+        is listed under the table."""
         criterion = _check_criterion(criterion)
-        name = {"bic": "BIC = −2 ln L + p ln N", "aic": "AIC = −2 ln L + 2p"}[criterion]
+        name = {"bic": "BIC = −2 ln L + P ln N", "aic": "AIC = −2 ln L + 2P"}[criterion]
         prior = "" if self.prior is None else f", with the prior {self.prior!r}"
         lines = [f"{name} (lower is better), N = {self.n_samples}, D = {self.n_features}{prior}"]
-        best = self.best(criterion) if any(not row.failed for row in self.rows) else None
+        try:
+            best = self.best(criterion)
+        except (SingularityError, ValueError):  # nothing qualifies: the notes say why
+            best = None
         width = max(14, *(len(t) + 4 for t in self.covariance_types))
         lines.append(f"{'K':>3}" + "".join(f"{t:>{width - 3}}   " for t in self.covariance_types))
         for K in self.n_components:
@@ -168,7 +203,7 @@ class ModelSelection:
                     cells.append(f"{'failed':>{width - 3}}   ")
                     continue
                 marks = ("*" if row is best else "") + ("!" if not row.converged else "")
-                marks += "?" if row.warnings_raised else ""
+                marks += "?" if row.spurious else ""
                 cells.append(f"{getattr(row, criterion):>{width - 3}.2f}{marks:<3}")
             lines.append(f"{K:>3}" + "".join(cells))
         notes = []
@@ -181,7 +216,7 @@ class ModelSelection:
             if row.failed:
                 notes.append(f"failed {where}: {row.reason}")
             for message in row.warnings_raised:
-                notes.append(f"? {where}: {message}")
+                notes.append(f"{'?' if row.spurious else '-'} {where}: {message}")
         return "\n".join(line.rstrip() for line in lines + notes)
 
     def __repr__(self) -> str:
@@ -224,8 +259,9 @@ def select_models(
     Returns
     -------
     ModelSelection
-        One row per (type, K) with log-likelihood, parameter count, BIC, AIC and
-        convergence; fits that raised SingularityError are rows with the reason.
+        One row per (type, K) with log-likelihood, parameter count, BIC, AIC,
+        convergence, the warnings raised and the components on the regulariser;
+        fits that raised SingularityError are rows with the reason.
         A single :class:`~mixlib.ConvergenceWarning` lists the fits that stopped at
         ``max_iter``.
     """
@@ -275,7 +311,7 @@ def select_models(
 
 def _fit_candidate(X, K, covariance_type, rng, options):
     N, D = X.shape
-    p = n_parameters(K, D, covariance_type)
+    P = n_parameters(K, D, covariance_type)
     caught = []
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -284,23 +320,40 @@ def _fit_candidate(X, K, covariance_type, rng, options):
     except SingularityError as error:
         nan = float("nan")
         passed_on = _pass_on(caught, covariance_type, K)
-        return CandidateModel(covariance_type, K, nan, p, nan, nan, False, 0, None, None, str(error), passed_on)
+        return CandidateModel(covariance_type, K, nan, P, nan, nan, False, 0, None, None, str(error), passed_on)
+    on_floor = _components_on_the_regulariser(X, result)
     ll = float(result.log_likelihood)
     log_posterior = getattr(result, "log_posterior", None)
     return CandidateModel(
         covariance_type=covariance_type,
         n_components=K,
         log_likelihood=ll,
-        n_parameters=p,
-        bic=-2.0 * ll + p * np.log(N),
-        aic=-2.0 * ll + 2.0 * p,
+        n_parameters=P,
+        bic=-2.0 * ll + P * np.log(N),
+        aic=-2.0 * ll + 2.0 * P,
         converged=bool(result.converged),
         n_iter=int(result.n_iter),
         log_posterior=None if log_posterior is None or options.get("prior") is None else float(log_posterior),
         result=result,
         reason=None,
         warnings_raised=_pass_on(caught, covariance_type, K),
+        on_the_regulariser=on_floor,
+        n_collapsed=int(result.n_collapsed),
     )
+
+
+def _components_on_the_regulariser(X, result):
+    """The k whose Σ_k − ρI, the scatter the data gave the component, is singular to rounding,
+    in units of each column's spread (the test behind fit_gmm's SingularityWarning)."""
+    if result.reg_covar == 0:
+        return ()
+    D = X.shape[1]
+    spread = X.std(axis=0)
+    spread = np.where(spread > 0, spread, 1.0)
+    scatter = (result.covariances - result.reg_covar * np.eye(D)) / np.outer(spread, spread)
+    eigenvalues = np.linalg.eigvalsh(scatter)
+    on_floor = eigenvalues[:, 0] <= 1e3 * np.finfo(float).eps * eigenvalues[:, -1]
+    return tuple(int(k) for k in np.flatnonzero(on_floor))
 
 
 def _pass_on(caught, covariance_type, K):

@@ -71,7 +71,7 @@ def test_to_text_is_a_table_like_mclusts(grid):
     text = grid.to_text()
     assert repr(grid) == text
     lines = text.splitlines()
-    assert lines[0].startswith("BIC = −2 ln L + p ln N (lower is better), N = 272, D = 2")
+    assert lines[0].startswith("BIC = −2 ln L + P ln N (lower is better), N = 272, D = 2")
     assert lines[1].split() == ["K", "spherical", "diag", "full"]
     assert lines[3].split()[0] == "2" and "2322.19*" in lines[3]
     assert "* best: full, K = 2" in text
@@ -126,6 +126,20 @@ def test_unconverged_fits_are_flagged_and_warned_once(faithful):
     assert f"{len(unconverged)} of 6 fits" in str(convergence[0].message)
     assert "!" in result.to_text()
     assert all(row.converged for row in result if row.n_components == 1)  # one step is exact for K = 1
+    # best() leaves out the fits that stopped early: their BIC is not that of a maximum.
+    assert result.best().converged and result.best().n_components == 1
+    anything = result.best(skip_unconverged=False)
+    assert not anything.converged and anything.bic < result.best().bic
+    assert "* best: " + result.best().covariance_type in result.to_text()
+
+
+def test_no_converged_fit_leaves_no_best(faithful):
+    with pytest.warns(mixlib.ConvergenceWarning):
+        result = select_models(faithful, [2, 3], ["full"], max_iter=2, n_init=1)
+    with pytest.raises(ValueError, match="skip_unconverged=False"):
+        result.best()
+    assert result.best(skip_unconverged=False).n_components in (2, 3)
+    assert "* best" not in result.to_text()
 
 
 def test_a_fits_other_warnings_are_recorded_and_passed_on(faithful, monkeypatch):
@@ -142,9 +156,57 @@ def test_a_fits_other_warnings_are_recorded_and_passed_on(faithful, monkeypatch)
         result = select_models(faithful, [1, 2], ["full"], n_init=1)
     assert result.row("full", 2).warnings_raised == ("this maximum is spurious",)
     assert result.row("full", 1).warnings_raised == ()
-    assert "? full, K = 2: this maximum is spurious" in result.to_text()
-    assert result.best().n_components == 2
-    assert result.best(skip_warned=True).n_components == 1
+    assert "- full, K = 2: this maximum is spurious" in result.to_text()
+    # A warning alone does not make a fit spurious: only a component on the regulariser does.
+    assert not result.row("full", 2).spurious
+    assert result.best(skip_spurious=True).n_components == 2
+
+
+@pytest.fixture(scope="module")
+def one_shared_value():
+    """A round blob and a group of twenty points that all share the value 3 in column 1."""
+    rng = np.random.default_rng(1)
+    group = np.column_stack([rng.normal(6.0, 1.0, 20), np.full(20, 3.0)])
+    return np.vstack([rng.normal(size=(60, 2)), group])
+
+
+def test_a_component_on_the_regulariser_makes_the_fit_spurious(one_shared_value):
+    X = one_shared_value
+    with pytest.warns(mixlib.SingularityWarning, match="regulariser"):
+        result = select_models(X, [1, 2], ("diag", "full"), n_init=2, seed=0)
+    for row in result:
+        on_floor = any("regulariser" in message for message in row.warnings_raised)
+        assert row.spurious == on_floor == (row.n_components == 2)   # the flag and fit_gmm's warning agree
+    for kind in ("diag", "full"):
+        row = result.row(kind, 2)
+        (k,) = row.on_the_regulariser
+        members = X[row.result.predict(X) == k]
+        assert np.all(members[:, 1] == 3.0)                           # the component holds the group
+        assert row.result.covariances[k, 1, 1] == pytest.approx(row.result.reg_covar, rel=1e-6)
+        assert row.n_collapsed == 0
+    assert result.best().spurious                                     # at face value a spurious fit wins
+    sensible = result.best(skip_spurious=True)
+    assert not sensible.spurious and sensible.n_components == 1
+    assert "?" in result.to_text().splitlines()[3] and "? diag, K = 2" in result.to_text()
+    assert "spurious" in repr(result.row("diag", 2))
+    with pytest.warns(mixlib.SingularityWarning, match="regulariser"):
+        alone = select_models(X, 2, "diag", n_init=2, seed=0)
+    with pytest.raises(ValueError, match="skip_spurious=False"):
+        alone.best(skip_spurious=True)
+
+
+def test_starts_that_collapsed_do_not_disqualify_the_fit():
+    # Five copies of one point beside a blob: with reg_covar=0 one of six k-means++ starts puts a
+    # component on the copies and collapses; the fit returned is one of the other five.
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(size=(80, 2)), np.tile([1.5, 0.0], (5, 1))])
+    with pytest.warns(mixlib.SingularityWarning, match="collapsed"):
+        result = select_models(X, 2, "full", reg_covar=0.0, n_init=6, seed=0)
+    row = result.row("full", 2)
+    assert not row.failed and row.n_collapsed == 1
+    assert any("collapsed" in message for message in row.warnings_raised)
+    assert not row.spurious and result.best(skip_spurious=True) is row
+    assert np.linalg.eigvalsh(row.result.covariances).min() > 1e-3   # its components are not degenerate
 
 
 @pytest.mark.parametrize(
