@@ -87,7 +87,6 @@ def float_array(value, name: str) -> np.ndarray:
     return array
 
 
-_float_array = float_array  # the name plotting imports
 
 
 def sums_to_one(totals) -> np.ndarray:

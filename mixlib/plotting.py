@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
-from ._validation import _float_array
+from ._validation import SUM_TOLERANCE, float_array, sums_to_one
 from .gmm import log_density
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
 #: Okabe–Ito palette: distinguishable under the common colour-vision deficiencies.
 PALETTE = (
     "#0072B2",  # blue
-    "#D55E00",  # vermillion
+    "#D55E00",  # vermilion
     "#009E73",  # bluish green
     "#CC79A7",  # reddish purple
     "#E69F00",  # orange
@@ -51,7 +51,6 @@ PALETTE = (
     "#000000",  # black
 )
 
-_SUM_TOL = 1e-6
 _SLICE_HINT = (
     "plot two coordinates at a time by slicing, e.g. means[:, [i, j]] and "
     "covariances[:, [i, j]][:, :, [i, j]]"
@@ -132,7 +131,7 @@ def _color_count(colors):
 # --------------------------------------------------------------------------
 
 def _check_means(means, n_features=None):
-    means = _float_array(means, "means")
+    means = float_array(means, "means")
     if means.ndim != 2 or means.shape[0] == 0:
         hint = "; for a single component use means[np.newaxis]" if means.ndim == 1 else ""
         raise ValueError(f"means must have shape (K, D), got shape {means.shape}{hint}.")
@@ -145,7 +144,7 @@ def _check_means(means, n_features=None):
 
 
 def _check_covariances(covariances, means, n_features=None):
-    covariances = _float_array(covariances, "covariances")
+    covariances = float_array(covariances, "covariances")
     K, D = means.shape
     if covariances.shape != (K, D, D):
         if n_features is not None and covariances.ndim == 3 and covariances.shape[0] == K:
@@ -161,7 +160,8 @@ def _check_covariances(covariances, means, n_features=None):
             f"covariances must have shape (K, D, D) = ({K}, {D}, {D}) to match means, "
             f"got shape {covariances.shape}{hint}."
         )
-    if not np.allclose(covariances, np.swapaxes(covariances, 1, 2), rtol=1e-8, atol=1e-12):
+    scale = np.abs(covariances).max(axis=(1, 2), keepdims=True)
+    if np.any(np.abs(covariances - np.swapaxes(covariances, 1, 2)) > 1e-8 * scale):
         raise ValueError(
             "covariances must be symmetric matrices; symmetrise them with "
             "(S + S.transpose(0, 2, 1)) / 2."
@@ -185,7 +185,7 @@ def _cholesky_factors(covariances):
 
 
 def _check_weights(weights, n_components):
-    weights = _float_array(weights, "weights")
+    weights = float_array(weights, "weights")
     if weights.shape != (n_components,):
         raise ValueError(
             f"weights must have shape (K,) = ({n_components},) to match means, "
@@ -194,16 +194,16 @@ def _check_weights(weights, n_components):
     if np.any(weights < 0):
         raise ValueError("weights must be non-negative (they are the mixing coefficients π_k).")
     total = weights.sum()
-    if abs(total - 1.0) > _SUM_TOL:
+    if not sums_to_one(total):
         raise ValueError(
-            f"weights must sum to 1 (they are the mixing coefficients π_k), but they "
-            f"sum to {total:.6g}; divide them by their sum."
+            f"weights must sum to 1 (they are the mixing coefficients π_k; to a relative "
+            f"{SUM_TOLERANCE:g}), but they sum to {float(total)!r}; divide them by their sum."
         )
     return weights
 
 
 def _check_points(X, name="X"):
-    X = _float_array(X, name)
+    X = float_array(X, name)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(
             f"{name} must have shape (N, 2), got shape {X.shape}; "
@@ -412,7 +412,7 @@ def responsibility_scatter(ax, X, responsibilities, *, colors=None, s=12, **kwar
     matplotlib.collections.PathCollection
     """
     X = _check_points(X)
-    gamma = _float_array(responsibilities, "responsibilities")
+    gamma = float_array(responsibilities, "responsibilities")
     if gamma.ndim != 2 or gamma.shape[0] != X.shape[0] or gamma.shape[1] == 0:
         raise ValueError(
             f"responsibilities must have shape (N, K) with N = len(X) = {X.shape[0]} "
@@ -421,7 +421,7 @@ def responsibility_scatter(ax, X, responsibilities, *, colors=None, s=12, **kwar
     if np.any(gamma < 0):
         raise ValueError("responsibilities must be non-negative (they are probabilities γ(z_nk)).")
     row_sums = gamma.sum(axis=1)
-    bad = np.flatnonzero(np.abs(row_sums - 1.0) > _SUM_TOL)
+    bad = np.flatnonzero(~sums_to_one(row_sums))
     if bad.size:
         raise ValueError(
             f"responsibilities must have rows summing to 1, but row {bad[0]} sums to "
@@ -458,7 +458,7 @@ def label_scatter(ax, X, labels, *, colors=None, s=12, **kwargs):
     matplotlib.collections.PathCollection
     """
     X = _check_points(X)
-    values = _float_array(labels, "labels")
+    values = float_array(labels, "labels")
     if values.shape != (X.shape[0],):
         raise ValueError(
             f"labels must have shape (N,) with N = len(X) = {X.shape[0]}, got shape {values.shape}."
@@ -487,7 +487,7 @@ def label_scatter(ax, X, labels, *, colors=None, s=12, **kwargs):
 
 def _trace(ax, values, name, ylabel, label, kwargs):
     """Plot ``values`` against iteration 0, 1, 2, ... and label empty axes."""
-    y = _float_array(values, name)
+    y = float_array(values, name)
     if y.ndim != 1 or y.size == 0:
         raise ValueError(
             f"{name} must be a non-empty 1-D sequence (one value per iteration), "
