@@ -1,4 +1,4 @@
-"""The checkers of chapter 9 accept right answers and name the fault in each known wrong one."""
+"""The checkers of the chapter "Choosing K" accept right answers and name the fault in each known wrong one."""
 import numpy as np
 import pytest
 from checker_helpers import mistakes_test, solutions_test
@@ -9,6 +9,8 @@ from mixlib.gmm import n_parameters
 
 
 def count(K, D, covariance_type):
+    if covariance_type == "tied":
+        return (K - 1) + K * D + D * (D + 1) // 2
     per_component = {"full": D * (D + 1) // 2, "diag": D, "spherical": 1}[covariance_type]
     return (K - 1) + K * D + K * per_component
 
@@ -48,7 +50,7 @@ test_names_each_known_mistake = mistakes_test(check_n_parameters, check_bic, che
 @pytest.mark.filterwarnings("ignore::mixlib.errors.ConvergenceWarning")
 def test_n_parameters_matches_the_fitted_results():
     X = mixlib.load_faithful()
-    for kind in ("full", "diag", "spherical"):
+    for kind in ("full", "tied", "diag", "spherical"):
         for K in (1, 2, 3):
             fit = mixlib.fit_gmm(X, K, covariance_type=kind, max_iter=5, seed=0)
             assert count(K, 2, kind) == fit.n_parameters == n_parameters(K, 2, kind)
@@ -58,3 +60,13 @@ def test_bic_matches_mixlib():
     X = mixlib.load_faithful()
     fit = mixlib.fit_gmm(X, 2, n_init=3, seed=0)
     assert bic(fit.log_likelihood, fit.n_parameters, len(X)) == pytest.approx(fit.bic(X), rel=1e-12)
+
+
+def test_a_right_count_as_a_float_is_refused_with_the_reason():
+    feedback = check_n_parameters(lambda K, D, kind: float(count(K, D, kind)))
+    assert not feedback.passed and "is right but a float" in feedback.message
+
+
+def test_the_tied_count_is_asked_for():
+    feedback = check_n_parameters(lambda K, D, kind: count(K, D, "full" if kind == "tied" else kind))
+    assert not feedback.passed and "tied covariance once per component" in feedback.message
