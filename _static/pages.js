@@ -1,0 +1,63 @@
+/* Small repairs of the theme's controls, and printing with or without the solutions.
+ *
+ * Accessible names: a control's name must contain the text it shows (WCAG 2.5.3), so
+ * that a reader using speech input can say what they see. The theme names its search
+ * buttons "Search" while they show "Search Ctrl+K", its colour-mode button "Color mode"
+ * while it shows the current mode's icon (titled "Light", "Dark" or "System Settings"),
+ * and its folded code cells "Toggle hidden content" while they show "Show code cell
+ * source". */
+(function () {
+  "use strict";
+  function names() {
+    document.querySelectorAll("button.search-button__button[aria-label]").forEach(function (b) {
+      b.removeAttribute("aria-label");  // the name comes from the visible "Search Ctrl+K"
+      b.setAttribute("aria-keyshortcuts", "Control+K");
+    });
+    document.querySelectorAll('summary[aria-label="Toggle hidden content"]').forEach(function (s) {
+      s.removeAttribute("aria-label");  // the name comes from "Show code cell source"
+    });
+    var html = document.documentElement;
+    function modeLabel() {
+      var mode = html.dataset.mode || "auto";
+      document.querySelectorAll("button.theme-switch-button").forEach(function (b) {
+        var icon = b.querySelector('[data-mode="' + mode + '"]');
+        var title = icon && (icon.getAttribute("title") || (icon.querySelector("title") || {}).textContent);
+        b.setAttribute("aria-label", "Color mode: " + (title || mode));
+      });
+    }
+    modeLabel();
+    new MutationObserver(modeLabel).observe(html, {attributes: true, attributeFilter: ["data-mode"]});
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", names);
+  } else {
+    names();
+  }
+})();
+
+/* Printing for the instructor: open a page with ?solutions (or #solutions) and the
+ * solutions are shown, unfolded, on screen and in print; without it a printed page
+ * leaves them out (pages.css). tools/pdf.py prints the instructor's book this way. */
+(function () {
+  "use strict";
+  var params = new URLSearchParams(window.location.search);
+  if (!params.has("solutions") && window.location.hash !== "#solutions") {
+    return;
+  }
+  document.documentElement.classList.add("pages-solutions");
+  function unfold() {
+    document.querySelectorAll("div.solution.toggle-hidden").forEach(function (box) {
+      box.classList.remove("toggle-hidden");
+      var button = box.querySelector("button.toggle-button");
+      if (button) {
+        button.classList.remove("toggle-button-hidden");
+        button.setAttribute("aria-expanded", "true");
+      }
+    });
+  }
+  if (document.readyState === "complete") {
+    unfold();
+  } else {
+    window.addEventListener("load", unfold);
+  }
+})();

@@ -1,0 +1,287 @@
+"""Every page for every reader: formulas that fit, a page no wider than a phone, axe-core.
+
+For every chapter page of the built book, in light and in dark mode (the reader's
+``prefers-color-scheme``, which the theme follows; the page is loaded once and switched),
+headless Chromium checks:
+
+1. **Display formulas fit the text column at 1280 px.** A formula whose natural width
+   is larger than its box (the text column, less the equation number) is reported with
+   its number or label and its TeX, so that the chapter can break it (``aligned``,
+   ``split``, a shorter name); ``_static/pages.css`` lets such a formula scroll inside
+   its own box, so that nothing is ever cut off. Equation numbers never overlap the
+   visible part of their formula.
+2. **At 390 px (a phone) the page is never wider than the screen**: no element of the
+   article reaches past the right edge of the viewport unless it sits in a box that
+   scrolls by itself (a code cell, a long formula). The formulas that scroll at that
+   width are counted, not failed.
+3. **axe-core** (``tests/browser/node_modules/axe-core``, injected into the page)
+   reports no violation of impact *critical* or *serious* with its default rules plus
+   ``label-content-name-mismatch`` (a control whose visible text is not part of its
+   accessible name), in light mode; in dark mode it runs colour contrast again, the
+   only rule the mode changes.
+4. **Formulas are not Tab stops** (``mathjax3_config`` in ``_config.yml``): no
+   ``mjx-container`` is focusable with Tab.
+5. **No console error, uncaught exception, HTTP error or refused request**, in either
+   mode, with no list of tolerated messages.
+
+A full-page screenshot at 390 px and a screenshot of the top of the page at 1280 px,
+in each mode, are saved under ``_build/browser-screenshots/<page>/``. Each test prints
+a line starting with ``[layout]`` with the counts (``pytest -s`` shows them).
+
+``test_no_orphan_pages`` checks, without a browser, that every HTML page of the book
+is reachable from the table of contents (a page nobody links to, like a domain index,
+is an orphan).
+"""
+from __future__ import annotations
+
+import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from test_pages import PAGES, TIMEOUT_MS
+
+HERE = Path(__file__).resolve().parent
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+SCHEMES = ("light", "dark")
+#: axe impacts that fail a page.
+FAILING_IMPACTS = ("critical", "serious")
+#: Pages a book has besides its chapters and that need no link from the table of contents.
+NOT_IN_TOC = {"index.html", "genindex.html", "search.html"}
+
+# ---------------------------------------------------------------------------
+# In the page
+
+JS_EQUATIONS = """() => {
+  const tex = new Map();
+  try {
+    for (const item of MathJax.startup.document.math) {
+      if (item.typesetRoot) tex.set(item.typesetRoot, item.math);
+    }
+  } catch (e) { /* no MathJax document: TeX unknown */ }
+  const area = (a, b) => Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left))
+                       * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  const wide = [], overlapping = [];
+  let n = 0, scrolling = 0;
+  for (const box of document.querySelectorAll('.bd-article div.math')) {
+    const container = box.querySelector('mjx-container[display="true"]');
+    const math = container && container.querySelector(':scope > mjx-math');
+    if (!math) continue;
+    n += 1;
+    const eqno = box.querySelector(':scope > span.eqno');
+    const style = getComputedStyle(box);
+    const inner = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const numberWidth = eqno ? eqno.getBoundingClientRect().width : 0;
+    const natural = math.getBoundingClientRect().width;
+    const label = eqno ? eqno.textContent.replace(/[\\s\\u00b6#]+$/g, '').trim() : (box.id || '(unnumbered)');
+    const what = {label, id: box.id || '', width: Math.round(natural), room: Math.round(inner - numberWidth),
+                  tex: (tex.get(container) || container.textContent).replace(/\\s+/g, ' ').trim().slice(0, 100)};
+    if (natural > inner - numberWidth + 0.5) wide.push(what);
+    if (container.scrollWidth > container.clientWidth + 1) scrolling += 1;
+    if (eqno) {
+      // What of the formula is visible: clipped by its container when that scrolls.
+      let shown = math.getBoundingClientRect();
+      if (getComputedStyle(container).overflowX !== 'visible') {
+        const clip = container.getBoundingClientRect();
+        shown = {left: Math.max(shown.left, clip.left), right: Math.min(shown.right, clip.right),
+                 top: Math.max(shown.top, clip.top), bottom: Math.min(shown.bottom, clip.bottom)};
+      }
+      if (area(shown, eqno.getBoundingClientRect()) > 1) overlapping.push(what);
+    }
+  }
+  return {n, wide, overlapping, scrolling};
+}"""
+
+# Elements of the article that reach past the viewport's right edge, outside any box
+# that scrolls by itself. A formula is one element (its MathJax nodes are not visited).
+JS_TOO_WIDE = """() => {
+  const limit = window.innerWidth + 1;
+  const root = document.querySelector('.bd-article') || document.body;
+  const found = [];
+  const walk = (el) => {
+    for (const child of el.children) {
+      const style = getComputedStyle(child);
+      if (style.display === 'none') continue;
+      let r = child.getBoundingClientRect();
+      const formula = child.tagName.toLowerCase() === 'mjx-container';
+      if (formula && !['auto', 'scroll', 'hidden'].includes(style.overflowX)) {
+        const math = child.querySelector(':scope > mjx-math');  // what overflows a formula's box
+        if (math) r = math.getBoundingClientRect();
+      }
+      if (r.right > limit && r.width > 0) {
+        found.push(child);
+      }
+      if (formula) continue;
+      if (['auto', 'scroll'].includes(style.overflowX) && r.right <= limit) continue;
+      walk(child);
+    }
+  };
+  walk(root);
+  // Report the innermost culprits only.
+  const leaves = found.filter(e => !found.some(o => o !== e && e.contains(o)));
+  const describe = (e) => {
+    const cls = (typeof e.className === 'string' ? e.className : '').trim().split(/\\s+/).slice(0, 3).join('.');
+    const text = (e.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 70);
+    return `${e.tagName.toLowerCase()}${cls ? '.' + cls : ''} (right edge ${Math.round(e.getBoundingClientRect().right)} px): ${text}`;
+  };
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+          bodyScrollWidth: document.body.scrollWidth, culprits: leaves.slice(0, 8).map(describe),
+          n: leaves.length};
+}"""
+
+JS_MATH_TAB_STOPS = """() => [...document.querySelectorAll('mjx-container')].filter(c => c.tabIndex >= 0
+    && c.getAttribute('tabindex') !== null).length"""
+
+JS_AXE = """async (only) => {
+  const options = only ? {resultTypes: ['violations'], runOnly: only}
+                       : {resultTypes: ['violations'], rules: {'label-content-name-mismatch': {enabled: true}}};
+  const result = await axe.run(document, options);
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, n: v.nodes.length,
+    nodes: v.nodes.slice(0, 4).map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160),
+                                           summary: (n.failureSummary || '').split('\\n').slice(1, 2).join(' ').trim()})),
+  }));
+}"""
+
+
+def _wait_for_math(page):
+    if not page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
+        return
+    page.wait_for_function("() => !!(window.MathJax && MathJax.startup && MathJax.startup.promise)",
+                           timeout=TIMEOUT_MS)
+    page.evaluate("() => MathJax.startup.promise.then(() => true)")
+
+
+def _describe(eq):
+    where = eq["label"] if eq["label"].startswith("(") else (eq["id"] or eq["label"])
+    return f"{where}: {eq['width']} px in {eq['room']} px: {eq['tex']}"
+
+
+# ---------------------------------------------------------------------------
+
+
+def _axe(page, only=None):
+    """axe-core's violations, run on the page as it is (injected once)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(JS_AXE, only)
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn, screenshot_dir):
+    """The page in light mode at 1280 px (formulas, Tab stops, axe), then switched to the
+    reader's dark preference (axe's colour contrast again), then at 390 px in both modes."""
+    if page_path is None:
+        pytest.fail(f"no chapter pages (chapters/*.html) in {book_html}", pytrace=False)
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests/browser`", pytrace=False)
+    stem = Path(page_path).stem
+    shots = screenshot_dir / stem
+    shots.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1,
+                                  color_scheme="light", service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    problems, errors = [], []
+    page.on("pageerror", lambda exc: errors.append(f"uncaught {exc.message}"))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(
+        f"console.error {msg.text} ({(msg.location or {}).get('url', '')})"))
+    page.on("response", lambda r: r.status >= 400 and errors.append(f"HTTP {r.status} {r.url}"))
+    page.on("requestfailed", lambda r: errors.append(f"request failed {r.url}: {r.failure}"))
+    page.route("**/*", cdn.handle)
+    summary = {}
+    try:
+        page.goto(f"{server_url}/{page_path}", wait_until="load")
+        _wait_for_math(page)
+        eqs = page.evaluate(JS_EQUATIONS)
+        summary["equations"] = eqs["n"]
+        summary["wide at 1280"] = len(eqs["wide"])
+        for eq in eqs["wide"]:
+            problems.append(f"equation wider than the column at 1280 px, {_describe(eq)}")
+        for eq in eqs["overlapping"]:
+            problems.append(f"equation number over its formula at 1280 px, {_describe(eq)}")
+        tab_stops = page.evaluate(JS_MATH_TAB_STOPS)
+        summary["math tab stops"] = tab_stops
+        if tab_stops:
+            problems.append(f"keyboard: {tab_stops} formulas are Tab stops (mathjax3_config in _config.yml)")
+
+        for scheme in SCHEMES:
+            if scheme != "light":
+                page.emulate_media(color_scheme=scheme)
+                page.set_viewport_size({"width": 1280, "height": 900})
+            try:
+                page.wait_for_function("(s) => document.documentElement.dataset.theme === s", arg=scheme,
+                                       timeout=5_000)
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError
+                problems.append(f"theme: the page does not follow a reader who prefers {scheme}")
+            # Only colours change with the mode: the other rules run once, in light mode.
+            violations = _axe(page, None if scheme == "light" else ["color-contrast"])
+            counts = {impact: sum(v["n"] for v in violations if v["impact"] == impact)
+                      for impact in ("critical", "serious")}
+            summary[f"axe {scheme}"] = f"{counts['critical']} critical/{counts['serious']} serious" + (
+                f"/{sum(v['n'] for v in violations) - sum(counts.values())} other")
+            for v in violations:
+                if v["impact"] in FAILING_IMPACTS:
+                    nodes = "; ".join(f"{n['target']} {n['summary']}".strip() for n in v["nodes"])
+                    problems.append(f"axe {scheme} {v['impact']} {v['id']} ({v['n']} nodes: {v['help']}): {nodes}")
+            page.screenshot(path=shots / f"page-1280-{scheme}.png", animations="disabled")
+
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.wait_for_timeout(200)
+            narrow = page.evaluate(JS_TOO_WIDE)
+            eqs_narrow = page.evaluate(JS_EQUATIONS)
+            summary["scrolling at 390"] = eqs_narrow["scrolling"]
+            summary[f"page width at 390 {scheme}"] = narrow["scrollWidth"]
+            if narrow["scrollWidth"] > narrow["innerWidth"] or narrow["n"]:
+                problems.append(f"phone ({scheme}): the page is {narrow['scrollWidth']} px wide at 390 px; "
+                                f"{narrow['n']} elements reach past the edge: " + " | ".join(narrow["culprits"]))
+            for eq in eqs_narrow["overlapping"]:
+                problems.append(f"equation number over its formula at 390 px, {_describe(eq)}")
+            page.screenshot(path=shots / f"page-390-{scheme}.jpg", full_page=True, type="jpeg", quality=60,
+                            animations="disabled")
+        page.wait_for_timeout(100)  # late console messages
+    except Exception as exc:  # noqa: BLE001 - a timeout or a closed page: report it with the rest
+        problems.append(f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}")
+    finally:
+        context.close()
+    problems += [f"JS/network: {e}" for e in dict.fromkeys(errors)]
+    problems += [f"CDN URL with no local copy: {url} ({why})" for url, why in cdn.unmatched]
+    problems += [f"request to the network refused: {url}" for url in cdn.blocked]
+    summary["errors"] = len(set(errors)) + len(cdn.unmatched) + len(cdn.blocked)
+    print(f"[layout] {stem}: " + ", ".join(f"{k} {v}" for k, v in summary.items())
+          + f" ({time.monotonic() - started:.1f} s)")
+    if problems:
+        pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = set()
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href and not re.match(r"^(https?:|mailto:|#)", href):
+            self.hrefs.add(href.split("#")[0].split("?")[0])
+
+
+def test_no_orphan_pages(book_html):
+    """Every page of the book is linked from another page of the book (the table of
+    contents in every page's sidebar), not only from the general index or the search."""
+    pages = {p.relative_to(book_html).as_posix() for p in book_html.rglob("*.html")
+             if not p.relative_to(book_html).parts[0].startswith(("_", "reports"))}
+    linked = set()
+    for page in pages - NOT_IN_TOC:  # the index pages link everything: they do not count
+        parser = _Links()
+        parser.feed((book_html / page).read_text(encoding="utf-8"))
+        base = Path(page).parent
+        for href in parser.hrefs:
+            target = (book_html / base / href).resolve()
+            if target.is_file() and target != (book_html / page).resolve():
+                linked.add(target.relative_to(book_html.resolve()).as_posix())
+    orphans = sorted(pages - linked - NOT_IN_TOC)
+    print(f"{len(pages)} pages, {len(orphans)} linked from none: {orphans}")
+    assert not orphans, f"pages no other page links to: {orphans}"
