@@ -1,4 +1,4 @@
-"""Checkers for the exercises of chapter 5, "Maximum likelihood": the M step's updates.
+"""Checkers for the exercises of "Maximum likelihood for the Gaussian mixture": the M step's updates.
 
 For frozen responsibilities q_nk (held fixed while the parameters vary), the
 maximiser of Q_q(θ) = Σ_n Σ_k q_nk ln[π_k N(x_n | μ_k, Σ_k)]:
@@ -42,8 +42,9 @@ def finite_difference_gradient(f, weights, means, covariances, *, step: float = 
     - ``"weights"``, shape (K − 1,): entry k is the derivative along
       e_k − e_K (π_k up, π_K down by the same amount), so that Σ_k π_k = 1.
 
-    Each is (f(θ + h d) − f(θ − h d)) / (2h) with h = ``step``, exact up to
-    O(h²) and rounding of order ε|f|/h.
+    Each is the central difference (f at θ plus ``step`` times the direction,
+    minus f at θ minus ``step`` times the direction) / (2 ``step``): exact up
+    to O(step²), plus rounding of order (machine epsilon) · |f| / step.
     """
     weights = np.asarray(weights, dtype=float)
     means = np.asarray(means, dtype=float)
@@ -120,9 +121,9 @@ def _hard_means(X, resp):
     return _means(X, one_hot)
 
 
-def covariance_sums(X, resp, centres):
-    """Σ_n q_nk (x_n − c_k)(x_n − c_k)ᵀ for every k, about the given centres c_k."""
-    return np.stack([(resp[:, k] * (X - c).T) @ (X - c) for k, c in enumerate(centres)])
+def covariance_sums(X, resp, means):
+    """Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ for every k, about the given means μ_k."""
+    return np.stack([(resp[:, k] * (X - mean).T) @ (X - mean) for k, mean in enumerate(means)])
 
 
 def _covariances(X, resp, means):
