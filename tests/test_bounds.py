@@ -179,6 +179,7 @@ def test_best_encoder_is_the_same_in_other_units_and_origin(faithful, iterates):
     # a start given in the data's units is used as such: from the optimum, nothing moves
     w_s, w0_s, kl_s = bounds.best_logistic_encoder(faithful, *theta, start=(w, w0))
     np.testing.assert_allclose(w_s, w, rtol=1e-7)
+    assert abs(w0_s - w0) < 1e-7 * (1 + abs(w0))
     assert abs(kl_s - kl) < 1e-9
 
 

@@ -5,7 +5,11 @@ from scipy.special import logsumexp, xlogy
 from scipy.stats import multivariate_normal
 
 from mixlib import bounds, em, gmm
-from mixlib.exercises.general_em import check_free_energy, check_hard_e_step, check_kl_divergence
+from mixlib.exercises.general_em import (
+    check_free_energy,
+    check_hard_e_step,
+    check_kl_divergence,
+)
 
 
 def kl_divergence(q, p):
