@@ -24,7 +24,7 @@ differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
 - :mod:`.when_ml_goes_wrong` ("When maximum likelihood goes wrong"):
   ``check_regularised_covariance``, ``check_best_of_restarts``, ``check_map_m_step``;
 - :mod:`.general_em` ("General EM: free energy, KL divergence and the ELBO"):
-  ``check_kl_divergence``, ``check_free_energy``;
+  ``check_kl_divergence``, ``check_free_energy``, ``check_hard_e_step``;
 - :mod:`.choosing_k` ("Choosing K"): ``check_n_parameters``, ``check_bic``, ``check_bic_table``.
 
 Every checker is also importable from this package itself.
@@ -34,7 +34,7 @@ from .bernoulli_mixtures import check_bernoulli_log_likelihood, check_bernoulli_
 from .choosing_k import check_bic, check_bic_table, check_n_parameters
 from .density_estimation import check_log_gaussian, check_mixture_density
 from .em_algorithm import check_em_iteration, check_em_loop
-from .general_em import check_free_energy, check_kl_divergence
+from .general_em import check_free_energy, check_hard_e_step, check_kl_divergence
 from .kmeans import check_assignment_step, check_distortion, check_update_step
 from .latent_variables import check_complete_log_likelihood, check_log_likelihood, check_sample
 from .maximum_likelihood import check_m_step_covariances, check_m_step_means, check_m_step_weights
@@ -57,6 +57,7 @@ __all__ = [
     "check_em_iteration",
     "check_em_loop",
     "check_free_energy",
+    "check_hard_e_step",
     "check_kl_divergence",
     "check_log_gaussian",
     "check_log_likelihood",
