@@ -30,6 +30,7 @@ differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
 Every checker is also importable from this package itself.
 """
 from ._core import Case, Feedback, Mistake
+from .applications import check_bits_per_pixel, check_quantise
 from .bernoulli_mixtures import check_bernoulli_log_likelihood, check_bernoulli_m_step
 from .choosing_k import check_bic, check_bic_table, check_n_parameters
 from .density_estimation import check_log_gaussian, check_mixture_density
@@ -51,6 +52,7 @@ __all__ = [
     "check_best_of_restarts",
     "check_bic",
     "check_bic_table",
+    "check_bits_per_pixel",
     "check_complete_log_likelihood",
     "check_distortion",
     "check_e_step",
@@ -68,6 +70,7 @@ __all__ = [
     "check_map_m_step",
     "check_mixture_density",
     "check_n_parameters",
+    "check_quantise",
     "check_regularised_covariance",
     "check_responsibility_sigmoid",
     "check_sample",
