@@ -1,4 +1,4 @@
-"""Checkers for the exercises of chapter 1, "Density estimation".
+"""Checkers for the exercises of "Density estimation and Old Faithful".
 
 - :func:`check_log_gaussian`: ln N(x_n | μ, Σ) through the Cholesky factor of Σ;
 - :func:`check_mixture_density`: p(x) = Σ_k π_k N(x | μ_k, σ_k²) in one dimension.

@@ -1,4 +1,4 @@
-"""Checkers for the exercises of chapter 2, "K-means": the distortion J and the two half-steps.
+"""Checkers for the exercises of "K-means": the distortion J and the two half-steps.
 
 - :func:`check_distortion`: J = Σ_n Σ_k r_nk ‖x_n − μ_k‖²;
 - :func:`check_assignment_step`: each point to its nearest centre;
