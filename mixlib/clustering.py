@@ -9,8 +9,14 @@ centre μ_k).  The code keeps the r_nk as a label vector: k(n) is the k with
 r_nk = 1, so J = Σ_n ‖x_n − μ_{k(n)}‖².  Minimising J over the labels with the
 μ_k fixed assigns each point to its nearest centre; minimising over the μ_k
 with the labels fixed puts each centre at the mean of its points.  Neither
-half-step can raise J, so the alternation stops after finitely many steps, at a
-local minimum.
+half-step can raise J.  With ties broken by a fixed rule (here the lowest
+index) and no repeated points, J after each round falls strictly, except
+possibly in the last round, so no assignment comes back and the alternation
+stops after finitely many rounds, at a fixed point of both half-steps.  Such a
+fixed point is a local minimum of J as a function of the centres when no point
+is equidistant from two centres, but not always otherwise: from the centres
+−0.5 and 4.5, the points −3, 2, 4, 5 stop at J = 13 with 2 on the first centre,
+and moving the second centre a little to the left lowers J.
 
 J does not depend on where the origin is, and neither does anything computed
 here: the data are centred on their mean before any distance is taken (as
@@ -75,7 +81,12 @@ class KMeansResult:
         without the history.
 
     A converged run is a fixed point: each label is a nearest centre of its
-    point and each centre is the mean of its points.  A run stopped by
+    point (the first one on a tie) and each centre is the mean of its points.
+    The exception is a run whose centres coincide because of repeated points
+    (see the Notes of :func:`kmeans`): it stops when the empty-cluster rule's
+    amended assignment repeats the one before, so each centre is still the mean
+    of its points and each label a nearest centre, but not always the first
+    one.  A run stopped by
     ``max_iter`` ends with one more assignment half-step, so that the labels
     are the nearest centres of the returned centres (which are then not yet the
     means of their points) and J is computed from both.
@@ -96,7 +107,7 @@ def squared_distances(X, centers) -> np.ndarray:
     Expanded about m, the mean of the centres, as
     ‖x_n − m‖² − 2 (x_n − m)ᵀ(μ_k − m) + ‖μ_k − m‖², so that the work is one
     matrix product rather than an (N, K, D) array of differences.  Taking the
-    expansion about a point among the centres, not about the origin, keeps the
+    expansion about the centres' mean, not about the origin, keeps the
     cancellation between the three terms at the scale of the distances
     themselves, wherever the data sit.
     """
@@ -225,9 +236,10 @@ def kmeans(X, n_clusters: int, *, init="k-means++", n_init: int = 1, max_iter: i
     -----
     Empty clusters.  If an assignment leaves cluster k with no points, its
     mean is undefined.  The rule used here: move μ_k onto the point that is
-    farthest from its own centre (the point contributing most to J) and
-    assign that point to k.  This never raises J, and several empty clusters
-    take the farthest points in turn.
+    farthest from its own centre among the points not alone in their cluster
+    (the one of them contributing most to J) and assign that point to k.  This
+    never raises J, and several empty clusters take the farthest such points
+    in turn.
 
     Repeated points.  With fewer distinct points than K, some centres must
     coincide; the empty-cluster rule then gives each of them a copy of a
