@@ -229,7 +229,7 @@ def draw_kl_frame(axes, X, frame: KLFrame, *, previous=None, value_limits=None, 
     axes = list(np.atleast_1d(axes))
     ax_bars = axes[-1]
     artists = {"points": None, "ellipses": None, "previous_ellipses": None}
-    stage = {"q": f"θ fixed, q moves: s = {frame.s:.2g}" if frame.s is not None else "",
+    stage = {"q": f"θ fixed, q moves: β = {frame.s:.2g}" if frame.s is not None else "",
              "E step": "E step: q ← p(Z | X, θ)",
              "M step": "M step: θ ← argmax ℱ(q, θ)"}[frame.stage]
     if len(axes) == 2:

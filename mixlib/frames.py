@@ -82,7 +82,7 @@ class SingularityFrame:
 class KLFrame:
     """One stage of ln p(X | θ) = F(q, θ) + KL(q ‖ p(Z | X, θ)).
 
-    ``stage`` is ``"q"`` (θ fixed, q = (1 − s) γ + s u for the path parameter s), ``"E step"`` (q ← γ, so
+    ``stage`` is ``"q"`` (θ fixed, q = (1 − β) γ + β·(1/K) with the mixing weight β = ``s``), ``"E step"`` (q ← γ, so
     KL = 0) or ``"M step"`` (θ ← argmax_θ F(q, θ) with q fixed).
     ``previous_log_likelihood`` is ln p(X | θ_old), the level before the M step.
     """
@@ -151,7 +151,7 @@ def kl_frames(X, weights, means, covariances, *, s_values=None, toward=None) -> 
     """Frames of ln p(X | θ) = F(q, θ) + KL(q ‖ p(Z | X, θ)).
 
     First θ stays fixed while q moves from the posterior γ(z_nk) towards
-    ``toward`` (default: uniform, u_nk = 1/K) as q = (1 − s) γ + s u for s in
+    ``toward`` (default: the uniform table 1/K) as q = (1 − β) γ + β · toward for β in
     ``s_values`` (default 0, 0.2, …, 1): F falls, KL grows, their sum stays ln p.
     Then the E step sets q ← γ (KL = 0) and the M step sets θ ← argmax_θ F(q, θ)
     (``gmm.m_step`` with reg_covar = 0): F and ln p rise, and KL > 0 again.
@@ -278,7 +278,7 @@ def describe_singularity_frame(frame: SingularityFrame, index: int, n_frames: in
 
 
 def describe_kl_frame(frame: KLFrame, index: int, n_frames: int) -> str:
-    stage = {"q": f"θ fixed, q moved away from the posterior (s = {frame.s:.2g})"
+    stage = {"q": f"θ fixed, q moved away from the posterior (β = {frame.s:.2g})"
              if frame.s is not None else "",
              "E step": "E step, q set to the posterior, so KL = 0",
              "M step": f"M step, θ maximises ℱ with q fixed; ln p rose from {frame.previous_log_likelihood:.1f}"

@@ -143,7 +143,7 @@ def kl_explorer(X, weights, means, covariances, *, s_values=None, toward=None, a
     """ln p(X | θ) = ℱ(q, θ) + KL(q ‖ p(Z | X, θ)) as stacked bars (Bishop Figs 9.11–9.13).
 
     The frames move q from γ towards ``toward`` (default uniform) along
-    q = (1 − s) γ + s u for s in ``s_values``, then show the E step (q ← γ) and
+    q = (1 − β) γ + β · toward for β in ``s_values``, then show the E step (q ← γ) and
     the M step (θ ← argmax ℱ).  Every frame is pre-rendered, so the slider works
     on the static page too.
     """
@@ -590,6 +590,7 @@ class _KLExplorer(Explorer):
         self.X = X
         self.axis_labels = axis_labels
         self.frames = kl_frames(X, weights, means, covariances, s_values=s_values, toward=toward)
+        self._target = "the uniform table 1/K" if toward is None else "the given table"
         self.parameters = tuple(np.asarray(a, dtype=float) for a in (weights, means, covariances))
         two_d = X.shape[1] == 2
         self._limits = data_limits(X) if two_d else None
@@ -613,7 +614,7 @@ class _KLExplorer(Explorer):
         self.widget = widgets.VBox([widgets.HBox([self.play, self.slider]), caption, self.stack])
 
     def _note(self):
-        return (f"Stages 0–{len(self.frames) - 3}: q moves from γ towards u with θ fixed; then the E step "
+        return (f"Stages 0–{len(self.frames) - 3}: q moves from γ towards {self._target} with θ fixed; then the E step "
                 "(q ← γ) and the M step (θ ← argmax ℱ).")
 
     def _n_frames(self):
