@@ -2,7 +2,10 @@
 #   make book   set up .venv and build the HTML book into _build/html
 #   make test   set up .venv with the test tools and run every test:
 #               unit tests, nbval over every notebook, the strict book build,
-#               and the browser test of the built pages
+#               and the browser tests of the built pages and of its PDFs
+# and one more:
+#   make pdf    print the built book to _build/pdf/book-student.pdf (no solutions)
+#               and _build/pdf/book-instructor.pdf (with them)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +13,8 @@ BUILD  := $(BIN)/jupyter-book build . -W -n --keep-going
 # The book's arrays are small: extra BLAS threads only fight over the cores.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: book test unit notebooks build browser student clean-outputs lab clean
+.PHONY: book test unit notebooks build browser pdf student clean-outputs lab clean \
+	test-build test-unit test-notebooks test-browser-pages test-browser-layout
 
 $(VENV)/.book: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +26,13 @@ $(VENV)/.test: $(VENV)/.book requirements-test.txt
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-# Debian's Chromium (Playwright's own browser download is not used) and local copies
-# of the scripts the pages load from CDNs, so that the browser test runs offline.
+# Debian's Chromium (Playwright's own browser download is not used), poppler-utils
+# (pdfunite joins the printed pages, pdftotext reads them back), and local copies of
+# the scripts the pages load from CDNs, so that the browser test runs offline.
 $(VENV)/.browser: $(VENV)/.test requirements-browser.txt tests/browser/package.json tests/browser/package-lock.json
 	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	command -v pdfunite >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
 	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $@
@@ -34,11 +40,30 @@ $(VENV)/.browser: $(VENV)/.test requirements-browser.txt tests/browser/package.j
 book: $(VENV)/.book
 	$(BUILD)
 
+# Every test, two at a time (TEST_JOBS=1: one after another). Each of nbval, the
+# strict build and the student-version test executes every chapter, on one core: the
+# build and nbval run side by side, then the browser tests of the built pages run
+# beside the unit tests. Each job's output is printed when it ends; a failing job does
+# not stop the others (--keep-going), and make test fails if any failed.
+TEST_JOBS ?= 2
 test: $(VENV)/.browser
-	$(BIN)/python -m pytest tests --ignore=tests/browser
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env chapters
+	$(MAKE) --no-print-directory --keep-going -j$(TEST_JOBS) --output-sync=target \
+		test-browser-pages test-browser-layout test-notebooks test-unit
+
+test-build:
 	$(BUILD)
-	$(BIN)/python -m pytest tests/browser
+
+test-unit:
+	$(BIN)/python -m pytest tests --ignore=tests/browser
+
+test-notebooks:
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env chapters
+
+test-browser-pages: test-build
+	$(BIN)/python -m pytest tests/browser/test_pages.py
+
+test-browser-layout: test-build
+	$(BIN)/python -m pytest tests/browser/test_a11y.py tests/browser/test_pdf.py
 
 unit: $(VENV)/.test
 	$(BIN)/python -m pytest tests --ignore=tests/browser
@@ -51,6 +76,10 @@ build: $(VENV)/.book
 
 browser: $(VENV)/.browser
 	$(BIN)/python -m pytest tests/browser
+
+# After make book (or any build into _build/html); see tools/pdf.py.
+pdf: $(VENV)/.browser
+	$(BIN)/python tools/pdf.py --html _build/html --out _build/pdf
 
 clean-outputs: $(VENV)/.book
 	$(BIN)/python tools/notebooks.py clean chapters/*.ipynb

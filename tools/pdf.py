@@ -7,8 +7,9 @@ book, in the order of its table of contents (the "next" links from the first pag
 opened in Debian's Chromium (Playwright) from a local HTTP server, printed with the
 print style sheet (``_static/pages.css``: no sidebars, no buttons, no explorer controls,
 long code lines wrapped) and the PDFs of the pages are joined with ``pdfunite``
-(poppler-utils). The student's copy leaves the solutions out; the instructor's opens
-each page with ``?solutions``, which shows them unfolded (``_static/pages.js``). Each
+(poppler-utils). Each page is opened once, with ``?solutions``, which shows the
+solutions unfolded (``_static/pages.js``), and printed twice: as it is for the
+instructor's copy, then without the class that flag set for the student's copy. Each
 chapter starts on a new sheet; the footer gives the chapter and the page within it.
 
 Needs what the browser test needs (``make pdf`` sets it up): Chromium at
@@ -129,34 +130,41 @@ def print_book(book_html: Path, out: Path, versions=("student", "instructor"), l
         with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
             browser = playwright.chromium.launch(executable_path=str(support.CHROMIUM),
                                                  args=support.CHROMIUM_ARGS, headless=True)
-            for version in versions:
-                started = time.monotonic()
-                parts = []
-                context = browser.new_context(color_scheme="light", service_workers="block",
-                                              viewport={"width": 1000, "height": 1400})
-                cdn = support.Cdn(origin=origin)
-                page = context.new_page()
-                page.set_default_timeout(TIMEOUT_MS)
-                page.route("**/*", cdn.handle)
-                page.emulate_media(media="print")
-                for i, (path, title) in enumerate(pages):
-                    flag = SOLUTIONS_FLAG if version == "instructor" else ""
-                    page.goto(f"{origin}/{path}{flag}", wait_until="load")
-                    shown = page.evaluate(JS_READY)
-                    if shown != (version == "instructor"):
-                        raise SystemExit(f"{path}: solutions flag not honoured (is _static/pages.js in the build?)")
+            started = time.monotonic()
+            parts = {version: [] for version in versions}
+            context = browser.new_context(color_scheme="light", service_workers="block",
+                                          viewport={"width": 1000, "height": 1400})
+            cdn = support.Cdn(origin=origin)
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.route("**/*", cdn.handle)
+            page.emulate_media(media="print")
+            for i, (path, title) in enumerate(pages):
+                # One load (and one typesetting) per page: the instructor's sheets first, then
+                # the same page without the flag's class, which hides the solutions again.
+                page.goto(f"{origin}/{path}{SOLUTIONS_FLAG}", wait_until="load")
+                if not page.evaluate(JS_READY):
+                    raise SystemExit(f"{path}: {SOLUTIONS_FLAG} did not show the solutions "
+                                     f"(is _static/pages.js in the build?)")
+                for version in ("instructor", "student"):
+                    if version == "student":
+                        page.evaluate("() => document.documentElement.classList.remove('pages-solutions')")
+                    if version not in parts:
+                        continue
                     part = Path(tmp) / f"{version}-{i:02d}.pdf"
                     page.pdf(path=str(part), format="A4", margin=MARGIN, print_background=True,
                              display_header_footer=True, header_template="<span></span>",
                              footer_template=FOOTER.format(title=html.escape(title)))
-                    parts.append(part)
-                context.close()
-                if cdn.unmatched or cdn.blocked:
-                    raise SystemExit(f"pages asked for files that have no local copy: {cdn.unmatched or cdn.blocked}")
+                    parts[version].append(part)
+            context.close()
+            if cdn.unmatched or cdn.blocked:
+                raise SystemExit(f"pages asked for files that have no local copy: {cdn.unmatched or cdn.blocked}")
+            for version in versions:
                 target = out / f"book-{version}.pdf"
-                subprocess.run(["pdfunite", *map(str, parts), str(target)], check=True)
+                subprocess.run(["pdfunite", *map(str, parts[version]), str(target)], check=True)
                 written[version] = target
-                log(f"{target}: {len(parts)} pages of the book printed in {time.monotonic() - started:.0f} s")
+                log(f"{target}: the {len(parts[version])} pages of the book")
+            log(f"printed in {time.monotonic() - started:.0f} s")
             browser.close()
     finally:
         server.shutdown()
