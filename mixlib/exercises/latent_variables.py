@@ -1,4 +1,4 @@
-"""Checkers for the exercises of chapter 3, "Latent variables".
+"""Checkers for the exercises of the chapter "Latent variables and the Gaussian mixture".
 
 - :func:`check_log_likelihood`: ln p(X | θ) = Σ_n ln Σ_k π_k N(x_n | μ_k, Σ_k);
 - :func:`check_complete_log_likelihood`: ln p(X, Z | θ) = Σ_n Σ_k z_nk {ln π_k + ln N(x_n | μ_k, Σ_k)};
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import logsumexp
+from scipy.stats import chi2
 
 from .. import gmm
 from ._cases import mixture_cases
@@ -135,8 +136,15 @@ def check_complete_log_likelihood(student) -> Feedback:
 
 
 # Relative (Frobenius) error allowed between a sample covariance and Σ_k: about six times its
-# spread for the smallest sample checked, yet far below the error of x = μ + Σ ε or x = μ + Lᵀ ε.
+# spread for the smallest sample checked, yet far below the error of x = μ + Σ η or x = μ + Lᵀ η.
 _COVARIANCE_TOLERANCE = 0.25
+
+# Label counts are compared over this many generators of the small sample. Independent draws give
+# Σ_r (count_r − mπ_k)² / (mπ_k(1 − π_k)) ≈ χ² with that many degrees of freedom; counts fixed to
+# round(π_k m) give about 0, which a correct function reaches with probability below this level.
+_SPREAD_SEEDS = 20
+_SPREAD_LEVEL = 1e-6
+_SMALL = 300  # points per draw for the reproducibility and spread checks
 
 
 def _sample_cases(n: int) -> list[Case]:
@@ -154,10 +162,26 @@ def _sample_cases(n: int) -> list[Case]:
     ]
 
 
+def _points(z, means, covariances, rng, *, factor=np.linalg.cholesky):
+    """x_n = μ_{z_n} + F_{z_n} η_n with F_k = ``factor(Σ_k)`` (the Cholesky factor L_k when right)."""
+    return means[z] + np.einsum("nij,nj->ni", factor(covariances)[z], rng.standard_normal((len(z), means.shape[1]))), z
+
+
 def _draw(n, weights, means, covariances, rng, *, factor=np.linalg.cholesky):
     """The generative process with ``factor(Σ_k)`` in place of the Cholesky factor L_k."""
-    z = rng.choice(len(weights), size=n, p=weights)
-    return means[z] + np.einsum("nij,nj->ni", factor(covariances)[z], rng.standard_normal((n, means.shape[1]))), z
+    return _points(rng.choice(len(weights), size=n, p=weights), means, covariances, rng, factor=factor)
+
+
+def _fixed_proportions(n, weights, means, covariances, rng):
+    """round(π_k n) labels of each component, shuffled: the frequencies are right but never vary."""
+    counts = np.floor(weights * n).astype(int)
+    counts[np.argmax(weights)] += n - counts.sum()
+    return _points(rng.permutation(np.repeat(np.arange(len(weights)), counts)), means, covariances, rng)
+
+
+def _sorted_labels(n, weights, means, covariances, rng):
+    """Multinomial counts, but the labels in blocks: all the 0s, then all the 1s, …"""
+    return _points(np.repeat(np.arange(len(weights)), rng.multinomial(n, weights)), means, covariances, rng)
 
 
 def _relabelled(relabel):
@@ -170,8 +194,8 @@ def _relabelled(relabel):
 
 SAMPLE = Exercise(
     "sampling",
-    hint="draw the labels with rng.choice and p=weights; then turn standard-normal draws ε_n into x_n = "
-         "μ_{z_n} + L_{z_n} ε_n, where L_k = np.linalg.cholesky(Σ_k).",
+    hint="draw the labels with rng.choice and p=weights; then turn standard-normal draws η_n into x_n = "
+         "μ_{z_n} + L_{z_n} η_n, where L_k = np.linalg.cholesky(Σ_k).",
     # Draws are random, so every mistake is spotted from their statistics, not matched.
     mistakes=(
         Mistake("Σ for its factor", lambda *args: _draw(*args, factor=lambda c: c), "L_k the Cholesky factor of Σ_k",
@@ -185,6 +209,8 @@ SAMPLE = Exercise(
                 "draw each x_n from the component z_n you drew for it", by_answer=False),
         Mistake("equal weights", lambda n, w, m, c, rng: _draw(n, np.full(len(w), 1 / len(w)), m, c, rng),
                 "was drawn for a fraction", by_answer=False),
+        Mistake("fixed proportions", _fixed_proportions, "hardly vary from seed to seed", by_answer=False),
+        Mistake("labels in blocks", _sorted_labels, "come in blocks", by_answer=False),
         Mistake("np.random",
                 lambda n, w, m, c, rng: _draw(n, w, m, c, np.random.default_rng(np.random.randint(1 << 30))),
                 "not np.random", by_answer=False),
@@ -204,19 +230,24 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
     with integer labels in 0, …, K−1, using only the ``numpy.random.Generator`` rng.
 
     The check is statistical (n = 5 000 draws, tolerances of about six standard errors):
-    the label frequencies must match π_k and the points labelled k must have mean μ_k
+    the label frequencies must match π_k, the label counts of smaller samples must vary
+    from seed to seed about as much as independent draws do (not be fixed to round(π_k n)),
+    the labels must not come in blocks, and the points labelled k must have mean μ_k
     and covariance Σ_k.
     """
     if not callable(student):  # let check_function word the complaint
         return SAMPLE.check(student, [], None, None)
 
-    def three_runs(n, weights, means, covariances, seed):
+    def runs(n, weights, means, covariances, seed):
         # The same seed twice (reproducible?) and another seed (does the function use rng at all?).
         first = student(n, weights.copy(), means.copy(), covariances.copy(), np.random.default_rng(seed))
-        small = min(n, 300)
+        small = min(n, _SMALL)
         repeats = [student(small, weights.copy(), means.copy(), covariances.copy(), np.random.default_rng(s))
                    for s in (seed, seed, seed + 1)]
-        return first, repeats
+        # Many more seeds: do the label counts vary as much as independent draws make them?
+        spread = [student(small, weights.copy(), means.copy(), covariances.copy(), np.random.default_rng(s))
+                  for s in range(seed + 2, seed + 2 + _SPREAD_SEEDS)]
+        return first, repeats, spread
 
     cases = [Case(c.name, (*c.args, 12345 + i)) for i, c in enumerate(_sample_cases(n))]
 
@@ -229,19 +260,9 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
         if X.shape != (n, D):
             hint = " (transposed?)" if X.shape == (D, n) else ""
             raise Mismatch(f"X has shape {X.shape}, but should have shape (n, D) = ({n}, {D}){hint}.")
-        z_float = as_array(z, "z")
-        if z_float.shape != (n,):
-            extra = (" It looks one-hot: return the component indices, e.g. z = Z.argmax(axis=1)."
-                     if z_float.shape == (n, K) else "")
-            raise Mismatch(f"z has shape {z_float.shape}, but should have shape (n,) = ({n},).{extra}")
+        z = _labels(z, n, K)
         if not np.all(np.isfinite(X)):
             raise Mismatch("X contains NaN or inf.")
-        if np.any(z_float != np.round(z_float)):
-            raise Mismatch("z should hold whole numbers, the component indices 0, …, K−1.")
-        z = z_float.astype(int)
-        if z.min() < 0 or z.max() > K - 1:
-            shift = " Python counts from 0: did you add 1?" if z.min() >= 1 and z.max() == K else ""
-            raise Mismatch(f"z must lie in 0, …, {K - 1}, but it ranges from {z.min()} to {z.max()}.{shift}")
         once, again, other = (_as_pair(run) for run in got[1])
         same = all(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
                    for a, b in zip(once, again))
@@ -259,6 +280,23 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
                 raise Mismatch(f"component {k} was drawn for a fraction {frequencies[k]:.3f} of the points, but "
                                f"π_{k} = {weights[k]:.3g}: draw each z_n with probabilities π "
                                "(e.g. rng.choice(K, size=n, p=weights)).")
+        small = min(n, _SMALL)
+        counts = np.array([np.bincount(_labels(_as_pair(run)[1], small, K), minlength=K) for run in got[2]])
+        for k in range(K):
+            if not 0 < weights[k] < 1:
+                continue
+            expected_spread = small * weights[k] * (1 - weights[k])
+            statistic = np.sum((counts[:, k] - small * weights[k]) ** 2) / expected_spread
+            if statistic < chi2.ppf(_SPREAD_LEVEL, len(counts)):
+                raise Mismatch(f"the label counts hardly vary from seed to seed: over {len(counts)} generators, "
+                               f"component {k} was drawn between {counts[:, k].min()} and {counts[:, k].max()} "
+                               f"times out of {small}, where independent draws z_n ~ Categorical(π) vary by about "
+                               f"±{np.sqrt(expected_spread):.0f}. Draw each label at random "
+                               "(rng.choice(K, size=n, p=weights)) instead of fixing the counts to round(π_k n).")
+        if np.count_nonzero(np.diff(z)) == len(np.unique(z)) - 1 > 0:
+            raise Mismatch("the labels come in blocks (all the points of one component, then all of the next): "
+                           "independent draws mix them. Draw each z_n at random (rng.choice(K, size=n, "
+                           "p=weights)) rather than repeating each label a drawn number of times.")
         for k in range(K):
             mine = X[z == k]
             if len(mine) < 50:
@@ -273,10 +311,26 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
             error = np.linalg.norm(cov - covariances[k]) / np.linalg.norm(covariances[k])
             if error > _COVARIANCE_TOLERANCE:
                 raise Mismatch(f"the points labelled {k} have covariance {np.round(cov, 2).tolist()}, but "
-                               f"Σ_{k} = {covariances[k].tolist()}: use x = μ_k + L_k ε with ε ~ N(0, I) and "
+                               f"Σ_{k} = {covariances[k].tolist()}: use x = μ_k + L_k η with η ~ N(0, I) and "
                                "L_k the Cholesky factor of Σ_k (Σ_k = L_k L_kᵀ), not Σ_k itself.")
 
-    return SAMPLE.check(three_runs, cases, lambda *args: None, compare)
+    return SAMPLE.check(runs, cases, lambda *args: None, compare)
+
+
+def _labels(z, n, K):
+    """The labels as an int array of shape (n,) in 0, …, K−1, or a Mismatch saying what is wrong."""
+    z_float = as_array(z, "z")
+    if z_float.shape != (n,):
+        extra = (" It looks one-hot: return the component indices, e.g. z = Z.argmax(axis=1)."
+                 if z_float.shape == (n, K) else "")
+        raise Mismatch(f"z has shape {z_float.shape}, but should have shape (n,) = ({n},).{extra}")
+    if not np.all(np.isfinite(z_float)) or np.any(z_float != np.round(z_float)):
+        raise Mismatch("z should hold whole numbers, the component indices 0, …, K−1.")
+    z = z_float.astype(int)
+    if z.min() < 0 or z.max() > K - 1:
+        shift = " Python counts from 0: did you add 1?" if z.min() >= 1 and z.max() == K else ""
+        raise Mismatch(f"z must lie in 0, …, {K - 1}, but it ranges from {z.min()} to {z.max()}.{shift}")
+    return z
 
 
 def _as_pair(got):
