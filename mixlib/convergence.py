@@ -7,8 +7,8 @@ of P = (K − 1) + K D + K D(D + 1)/2 free numbers.  Two coordinate systems:
 
 ``"unconstrained"`` (the default), every vector in R^P is a valid mixture:
 
-- the log-odds of the weights against the last one, β_k = ln(π_k / π_K),
-  k = 1, …, K − 1, so π = softmax(β_1, …, β_{K−1}, 0);
+- the log-odds of the weights against the last one, ζ_k = ln(π_k / π_K),
+  k = 1, …, K − 1, so π = softmax(ζ_1, …, ζ_{K−1}, 0);
 - the means μ_k, component by component;
 - for each Σ_k = L_k L_kᵀ the lower triangle of its Cholesky factor L_k, row by
   row, with each diagonal entry replaced by its logarithm ln (L_k)_dd.
@@ -25,8 +25,8 @@ DM = I_c⁻¹ I_m with I_m = I_c − I_obs.  With I_c positive definite and I_m
 positive semidefinite its eigenvalues are real and at least 0; they are below 1
 exactly when I_obs is positive definite, i.e. at a strict, non-degenerate local
 maximum (at a saddle point or a degenerate maximum some eigenvalue is ≥ 1).  Under
-another coordinate system φ = ψ(θ), the EM map is ψ ∘ M ∘ ψ⁻¹ and its Jacobian at
-φ* = ψ(θ*) is Ψ DM Ψ⁻¹ with Ψ = ∂ψ/∂θ(θ*): a similar matrix, with the same
+another coordinate system θ̃ = ψ(θ), the EM map is ψ ∘ M ∘ ψ⁻¹ and its Jacobian at
+θ̃* = ψ(θ*) is Ψ DM Ψ⁻¹ with Ψ = ∂ψ/∂θ(θ*): a similar matrix, with the same
 eigenvalues.
 
 :func:`log_likelihood_and_gradient` gives ln p(X | θ) and ∇_θ ln p(X | θ) in
@@ -78,7 +78,7 @@ def _check_coordinates(coordinates):
 def to_vector(weights, means, covariances, *, coordinates: str = "unconstrained") -> np.ndarray:
     """The vector θ of the mixture (π, μ, Σ), shape (P,); see the module docstring.
 
-    In unconstrained coordinates every weight must be positive (β_k = ln(π_k / π_K)
+    In unconstrained coordinates every weight must be positive (ζ_k = ln(π_k / π_K)
     is finite only then).
     """
     _check_coordinates(coordinates)
@@ -141,9 +141,9 @@ def _check_theta(theta, K, D):
 def em_map(X, theta, n_components: int, *, coordinates: str = "unconstrained") -> np.ndarray:
     """One EM iteration on the vector: M(θ) = to_vector(M step(E step(θ))).
 
-    The E step is γ(z_nk) at θ; the M step is the exact maximiser of Q
-    (N_k = Σ_n γ_nk, π_k = N_k / N, μ_k = Σ_n γ_nk x_n / N_k,
-    Σ_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k), with no ``reg_covar``.
+    The E step freezes q_nk = γ(z_nk) at θ; the M step is the exact maximiser of Q
+    (N_k = Σ_n q_nk, π_k = N_k / N, μ_k = Σ_n q_nk x_n / N_k,
+    Σ_k = Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k), with no ``reg_covar``.
     """
     X = check_data(X)
     params = from_vector(theta, n_components, X.shape[1], coordinates=coordinates)
@@ -155,9 +155,9 @@ def em_map_jacobian(X, theta, n_components: int, *, step: float = 1e-5,
                     coordinates: str = "unconstrained") -> np.ndarray:
     """The Jacobian DM_ij = ∂M_i/∂θ_j of :func:`em_map` by central differences, shape (P, P).
 
-    Column j is (M(θ + h b_j) − M(θ − h b_j)) / 2h with h = ``step`` and b_j the j-th
-    unit vector: its error is
-    O(h²) from the third derivatives of M plus O(ε_mach / h) from rounding.
+    Column j is (M(θ + h e_j) − M(θ − h e_j)) / 2h with h = ``step`` and e_j the j-th
+    unit vector: its error is O(h²) from the third derivatives of M plus a rounding
+    error of the order of the machine epsilon divided by h.
     """
     X = check_data(X)
     theta = _check_theta(theta, check_positive_int(n_components, "n_components"), X.shape[1])
@@ -175,16 +175,16 @@ def log_likelihood(X, theta, n_components: int) -> float:
 def log_likelihood_and_gradient(X, theta, n_components: int):
     """ln p(X | θ) and its gradient with respect to the unconstrained θ, shape (P,).
 
-    With γ_nk the responsibilities at θ, N_k = Σ_n γ_nk and
-    S_k = Σ_n γ_nk (x_n − μ_k)(x_n − μ_k)ᵀ about the current μ_k:
+    With γ(z_nk) the responsibilities at θ, N_k = Σ_n γ(z_nk) and
+    S_k = Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ about the current μ_k:
 
-        ∂ ln p / ∂β_k = N_k − N π_k                         (k < K)
-        ∂ ln p / ∂μ_k = Σ_k⁻¹ Σ_n γ_nk (x_n − μ_k)
+        ∂ ln p / ∂ζ_k = N_k − N π_k                         (k < K)
+        ∂ ln p / ∂μ_k = Σ_k⁻¹ Σ_n γ(z_nk) (x_n − μ_k)
         ∂ ln p / ∂Σ_k = G_k = ½ Σ_k⁻¹ (S_k − N_k Σ_k) Σ_k⁻¹
         ∂ ln p / ∂L_k = 2 G_k L_k   (lower triangle; for the diagonal entries
                                      times (L_k)_dd, the chain rule of ln (L_k)_dd)
 
-    Each line is the derivative of Q(θ', θ) = Σ_n Σ_k γ_nk [ln π'_k + ln N(x_n | μ'_k, Σ'_k)]
+    Each line is the derivative of Q(θ', θ) = Σ_n Σ_k γ(z_nk) [ln π'_k + ln N(x_n | μ'_k, Σ'_k)]
     in θ' at θ' = θ, which equals the derivative of ln p at θ (Fisher's identity).
     """
     X = check_data(X)
