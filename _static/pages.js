@@ -8,7 +8,19 @@
  * source". */
 (function () {
   "use strict";
+  // A printed output whose lines line up columns with runs of spaces is a table or an
+  // array: wrapping it would break the columns, so it keeps its lines (pages.css).
+  function columns() {
+    document.querySelectorAll("div.cell_output pre").forEach(function (pre) {
+      var lines = pre.textContent.split("\n").filter(function (l) { return l.trim(); });
+      var aligned = lines.filter(function (l) { return /\S {2,}\S/.test(l); }).length;
+      if (lines.length >= 2 && aligned >= Math.max(2, lines.length / 3)) {
+        pre.classList.add("pages-columns");
+      }
+    });
+  }
   function names() {
+    columns();
     document.querySelectorAll("button.search-button__button[aria-label]").forEach(function (b) {
       b.removeAttribute("aria-label");  // the name comes from the visible "Search Ctrl+K"
       b.setAttribute("aria-keyshortcuts", "Control+K");

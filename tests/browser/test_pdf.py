@@ -53,10 +53,13 @@ JS_PRINT_STATE = """() => {
   };
 }"""
 
+# Checker feedback starts with a tick or a cross; tables (pages-columns) may scroll.
 JS_OUTPUT_WRAP = """() => {
   const pres = [...document.querySelectorAll('div.cell_output pre')];
-  return {n: pres.length, overflowing: pres.filter(p => p.scrollWidth > p.clientWidth + 1)
-          .map(p => p.textContent.slice(0, 60))};
+  const feedback = pres.filter(p => /^\\s*[\u2714\u2718\u2717]/.test(p.textContent));
+  return {n: pres.length, feedback: feedback.length,
+          tables: pres.filter(p => p.classList.contains('pages-columns')).length,
+          overflowing: feedback.filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 60))};
 }"""
 
 
@@ -111,9 +114,12 @@ def test_print_style(book_html, server_url, browser, cdn):
         wrap = page.evaluate(JS_OUTPUT_WRAP)
     finally:
         context.close()
-    print(f"{path} at 390 px: {wrap['n']} printed outputs, {len(wrap['overflowing'])} run off")
+    print(f"{path} at 390 px: {wrap['n']} printed outputs, {wrap['feedback']} of them checker feedback "
+          f"({len(wrap['overflowing'])} run off), {wrap['tables']} tables kept in columns")
+    if not wrap["feedback"]:
+        problems.append(f"{path}: no checker feedback (an output starting with a tick or a cross) found")
     if wrap["overflowing"]:
-        problems.append(f"at 390 px, printed outputs run off the page: {wrap['overflowing'][:3]}")
+        problems.append(f"at 390 px, checker feedback runs off the page: {wrap['overflowing'][:3]}")
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
