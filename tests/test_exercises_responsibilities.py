@@ -14,9 +14,9 @@ from mixlib.exercises.responsibilities import (
 )
 
 
-def log_sum_exp(a):
-    m = a.max(axis=1, keepdims=True)
-    return m[:, 0] + np.log(np.exp(a - m).sum(axis=1))
+def log_sum_exp(ell):
+    m = ell.max(axis=1, keepdims=True)
+    return m[:, 0] + np.log(np.exp(ell - m).sum(axis=1))
 
 
 def e_step(X, weights, means, covariances):
@@ -63,3 +63,14 @@ def test_missing_log_ratio_passes_where_the_weights_are_equal():
     equal = next(case for case in _sigmoid_cases() if case.name.startswith("equal weights"))
     np.testing.assert_allclose(wrong(*equal.args)[1], _sigmoid_reference(*equal.args)[1])
     assert_rejected(check_responsibility_sigmoid(wrong), "unequal weights")
+
+
+def test_log_responsibilities_are_told_to_exponentiate():
+    """Not "the rows do not sum to 1": the rows of exp(answer) do, and the student is told so."""
+    def log_e_step(X, weights, means, covariances):
+        log_joint = np.log(weights) + gmm.log_gaussian(X, means, covariances)
+        return log_joint - logsumexp(log_joint, axis=1, keepdims=True)
+
+    feedback = check_e_step(log_e_step)
+    assert_rejected(feedback, "log responsibilities", "Exponentiate")
+    assert "do not sum to 1" not in feedback.message

@@ -1,4 +1,4 @@
-"""Checkers for the exercises of chapter 4, "Responsibilities".
+"""Checkers for the exercises of the chapter "Responsibilities".
 
 - :func:`check_log_sum_exp`: ln Σ_k exp(ℓ_nk) for every row n of an (N, K) array;
 - :func:`check_e_step`: the responsibilities γ(z_nk);
@@ -33,8 +33,8 @@ def _log_sum_exp_cases() -> list[Case]:
     ]
 
 
-def _shifted_log_sum_exp(a, shift):
-    return np.log(np.exp(a - shift).sum(axis=1))
+def _shifted_log_sum_exp(ell, shift):
+    return np.log(np.exp(ell - shift).sum(axis=1))
 
 
 LOG_SUM_EXP = Exercise(
@@ -42,21 +42,21 @@ LOG_SUM_EXP = Exercise(
     hint="find each row's maximum m_n, exponentiate ℓ_nk − m_n (every exponent is then ≤ 0), sum over k, take "
          "the logarithm and add m_n back.",
     mistakes=(
-        Mistake("maximum not added back", lambda a: _shifted_log_sum_exp(a, a.max(axis=1, keepdims=True)),
+        Mistake("maximum not added back", lambda ell: _shifted_log_sum_exp(ell, ell.max(axis=1, keepdims=True)),
                 "your result is short by each row's maximum: after ln Σ_k exp(ℓ_nk − m_n), add m_n back."),
-        Mistake("no shift", lambda a: _shifted_log_sum_exp(a, 0.0), "exp overflows", by_answer=False),
-        Mistake("one maximum for the whole array", lambda a: a.max() + _shifted_log_sum_exp(a, a.max()),
+        Mistake("no shift", lambda ell: _shifted_log_sum_exp(ell, 0.0), "exp overflows", by_answer=False),
+        Mistake("one maximum for the whole array", lambda ell: ell.max() + _shifted_log_sum_exp(ell, ell.max()),
                 "each row's own maximum", by_answer=False),
-        Mistake("over the rows", lambda a: logsumexp(a, axis=0), "not over the rows (axis=0)", by_answer=False),
-        Mistake("keepdims", lambda a: logsumexp(a, axis=1, keepdims=True), "drop keepdims", by_answer=False),
+        Mistake("over the rows", lambda ell: logsumexp(ell, axis=0), "not over the rows (axis=0)", by_answer=False),
+        Mistake("keepdims", lambda ell: logsumexp(ell, axis=1, keepdims=True), "drop keepdims", by_answer=False),
     ),
 )
 
 
 @LOG_SUM_EXP.checker
 def check_log_sum_exp(student) -> Feedback:
-    """Check ``student(l)``, which should return, for an (N, K) array l of entries ℓ_nk, the (N,) array
-    with entries ln Σ_k exp(ℓ_nk), finite whenever some ℓ_nk is finite."""
+    """Check ``student(ell)``, which should return, for an (N, K) array ell of entries ℓ_nk, the (N,)
+    array with entries ln Σ_k exp(ℓ_nk), finite whenever some ℓ_nk is finite."""
 
     def compare(got, expected, case):
         got = as_array(got, "your log-sum-exp")
@@ -81,7 +81,7 @@ def check_log_sum_exp(student) -> Feedback:
                                "the largest term is exp(0) = 1.")
         compare_arrays(got, expected, "your log-sum-exp", rtol=1e-9, atol=1e-9)
 
-    return LOG_SUM_EXP.check(student, _log_sum_exp_cases(), lambda a: logsumexp(a, axis=1), compare)
+    return LOG_SUM_EXP.check(student, _log_sum_exp_cases(), lambda ell: logsumexp(ell, axis=1), compare)
 
 
 # ---------------------------------------------------------------------------
@@ -107,6 +107,8 @@ E_STEP = Exercise(
         Mistake("not normalised", lambda X, w, m, c: w * np.exp(gmm.log_gaussian(X, m, c)),
                 "the rows do not sum to 1", by_answer=False),
         Mistake("densities, not logs", lambda *args: _normalised(*args, axis=1), "underflowed to 0", by_answer=False),
+        Mistake("log responsibilities", lambda *args: np.log(gmm.responsibilities(*args)),
+                "Exponentiate them", by_answer=False),
     ),
 )
 
@@ -117,6 +119,11 @@ def check_e_step(student) -> Feedback:
 
     def compare(got, expected, case):
         got = as_array(got, "your responsibilities")
+        if (got.shape == expected.shape and not np.any(np.isnan(got)) and np.all(got <= 0)
+                and np.allclose(np.exp(got).sum(axis=1), 1.0, atol=1e-6)):
+            raise Mismatch("your entries are all ≤ 0 and their exponentials sum to 1 in each row: you returned "
+                           "the log responsibilities ln γ(z_nk) = ℓ_nk − ln Σ_j exp(ℓ_nj). "
+                           "Exponentiate them: γ(z_nk) = exp(ℓ_nk − ln Σ_j exp(ℓ_nj)).")
         if got.shape == expected.shape and np.any(np.isnan(got)):
             raise Mismatch("your responsibilities contain NaN: every π_k N(x_n | μ_k, Σ_k) of a row underflowed "
                            "to 0, and 0/0 is NaN. Stay in log space: subtract each row's maximum of "
