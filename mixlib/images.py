@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive_int, real_array
+from ._validation import check_positive_int, float_array, real_array
 from .clustering import _nearest_centres, squared_distances
 
 
@@ -67,7 +67,7 @@ def quantise(image, centres) -> tuple[np.ndarray, np.ndarray]:
     """
     image = _check_image(image)
     H, W, C = image.shape
-    centres = real_array(centres, "centres")
+    centres = float_array(centres, "centres")
     if centres.ndim != 2 or centres.shape[1] != C or centres.shape[0] == 0:
         raise ValueError(f"centres must have shape (K, {C}), one colour per row with the image's {C} channels, "
                          f"got shape {centres.shape}.")
