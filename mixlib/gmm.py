@@ -282,7 +282,7 @@ def sample(n: int, weights, means, covariances, *, seed=None):
     """Draw n points by the generative process of the mixture.
 
     For each point: first draw its component z ~ Categorical(π_1, …, π_K), then
-    draw x ~ N(μ_z, Σ_z) as x = μ_z + L_z ε with ε ~ N(0, I).
+    draw x ~ N(μ_z, Σ_z) as x = μ_z + L_z η with η ~ N(0, I).
 
     Returns
     -------
@@ -295,8 +295,8 @@ def sample(n: int, weights, means, covariances, *, seed=None):
     rng = as_generator(seed)
     chol = cholesky_factors(covariances)
     z = rng.choice(len(weights), size=n, p=weights / weights.sum())
-    eps = rng.standard_normal((n, means.shape[1]))
-    X = means[z] + np.einsum("nij,nj->ni", chol[z], eps)
+    eta = rng.standard_normal((n, means.shape[1]))
+    X = means[z] + np.einsum("nij,nj->ni", chol[z], eta)
     return X, z
 
 
@@ -530,7 +530,7 @@ def _checked_cholesky(covariances, units, reg_covar, prior):
 
     Judged on V^(−1/2) Σ_k V^(−1/2), V = diag of the data's variances: the squared
     pivots of its Cholesky factor are the conditional variances of Σ_k in units of
-    each column's own spread, and one below 10ε means the component is singular
+    each column's own spread, and one below 10 machine epsilons means the component is singular
     to rounding.  The verdict does not depend on the units of any column (comparing
     pivots across columns, as a condition number does, would)."""
     try:
