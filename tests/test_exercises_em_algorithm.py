@@ -1,4 +1,4 @@
-"""The checkers of chapter 6 accept right answers and name the fault in each known wrong one."""
+"""The checkers of the EM-algorithm chapter accept right answers and name the fault in each known wrong one."""
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
 

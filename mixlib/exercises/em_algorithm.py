@@ -1,4 +1,4 @@
-"""Checkers for the exercises of chapter 6, "The EM algorithm".
+"""Checkers for the exercises of the chapter "The EM algorithm".
 
 - :func:`check_em_iteration`: one E step then one M step;
 - :func:`check_em_loop`: the loop with its stopping rule, as a trace of log-likelihoods.
@@ -141,11 +141,11 @@ EM_LOOP = Exercise(
                 "parameters."),
         Mistake("tol ignored", lambda X, init, tol, max_iter: _trace(X, init, 0.0, max_iter),
                 "you ran all max_iter iterations, but the stopping rule ends the run sooner: stop as soon as "
-                "|Δ ln p| / N < tol."),
+                "|ln p⁽ᵗ⁾ − ln p⁽ᵗ⁻¹⁾| / N < tol."),
         Mistake("total change compared with tol",
                 lambda X, init, tol, max_iter: _trace(X, init, tol / len(X), max_iter),
                 "you compared the change of the total log-likelihood with tol; the rule compares the change per "
-                "point, |Δ ln p| / N, with tol."),
+                "point, |ln p⁽ᵗ⁾ − ln p⁽ᵗ⁻¹⁾| / N, with tol."),
         Mistake("mixlib's default reg_covar", lambda *args: _trace(*args, reg_covar=1e-6),
                 "your trace matches EM with reg_covar=1e-6 (mixlib's default in m_step); the textbook M step has "
                 "none: pass reg_covar=0."),
@@ -161,7 +161,7 @@ def check_em_loop(student) -> Feedback:
     """Check ``student(X, init, tol, max_iter)``, the EM loop: starting from
     ``init = (weights, means, covariances)``, it should return the log-likelihood trace
     [ln p(X | θ⁽⁰⁾), ln p(X | θ⁽¹⁾), …], one value per EM iteration plus the initial one,
-    stopping after the first iteration whose change per point |Δ ln p| / N is below ``tol``
+    stopping after the first iteration whose change per point |ln p⁽ᵗ⁾ − ln p⁽ᵗ⁻¹⁾| / N is below ``tol``
     or after ``max_iter`` iterations (no regularisation of the covariances)."""
 
     def compare(got, expected, case):
@@ -191,10 +191,11 @@ def check_em_loop(student) -> Feedback:
         n_got, n_expected = got.size - 1, expected.size - 1
         if n_got > n_expected:
             raise Mismatch(f"your run goes on for {n_got} iterations, the stopping rule ends it after "
-                           f"{n_expected}: stop after the first iteration with |Δ ln p| / N < tol.")
+                           f"{n_expected}: stop after the first iteration with |ln p⁽ᵗ⁾ − ln p⁽ᵗ⁻¹⁾| / N < tol.")
         if n_got < n_expected:
             _, _, tol, max_iter = case.args
             raise Mismatch(f"your run stops after {n_got} iterations, too early: the stopping rule "
-                           f"(|Δ ln p| / N < tol, or max_iter = {max_iter} iterations) ends it after {n_expected}.")
+                           f"(|ln p⁽ᵗ⁾ − ln p⁽ᵗ⁻¹⁾| / N < tol, or max_iter = {max_iter} iterations) "
+                           f"ends it after {n_expected}.")
 
     return EM_LOOP.check(student, _loop_cases(), _trace, compare, same=partial(same_answer, rtol=1e-7, atol=1e-9))
