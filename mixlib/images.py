@@ -5,7 +5,7 @@ with K centres μ_k (the **codebook**, or palette) replaces each pixel by its
 nearest centre; this is **vector quantisation**, as in Bishop's §9.1.1:
 
 - :func:`load_grace_hopper`: matplotlib's sample photograph, with intensities in [0, 1];
-- :func:`downscale`: block means, to make an image smaller without aliasing;
+- :func:`downscale`: block means, to make an image smaller with less aliasing than dropping pixels;
 - :func:`quantise`: every pixel replaced by its nearest centre;
 - :func:`compressed_bits` and :func:`bits_per_pixel`: what sending the labels and the
   codebook costs, N ⌈log₂ K⌉ + K·C·b bits for b bits per channel.
@@ -44,7 +44,8 @@ def _check_image(image, name: str = "image") -> np.ndarray:
 
 
 def downscale(image, factor: int) -> np.ndarray:
-    """Shrink an (H, W, C) image by an integer factor, each new pixel the mean of a factor × factor block.
+    """Shrink an (H, W, C) image by an integer factor, each new pixel the mean of a factor × factor block
+    (averaging, rather than keeping every factor-th pixel, is what limits aliasing).
 
     Rows and columns that do not fill a whole block at the bottom and right edges are dropped."""
     image = _check_image(image)
