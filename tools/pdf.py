@@ -17,6 +17,7 @@ Needs what the browser test needs (``make pdf`` sets it up): Chromium at
 npm copies of the scripts the pages load from CDNs (``npm ci --prefix tests/browser``;
 MathJax among them), and ``pdfunite`` from Debian's poppler-utils.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_MS = 60_000
 MARGIN = {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
-FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#444;'
-          'font-family:sans-serif">{title} · <span class="pageNumber"></span></div>')
+FOOTER = (
+    '<div style="font-size:8px;width:100%;text-align:center;color:#444;'
+    'font-family:sans-serif">{title} · <span class="pageNumber"></span></div>'
+)
 #: What an instructor's page is opened with (_static/pages.js shows the solutions).
 SOLUTIONS_FLAG = "?solutions"
 
@@ -128,12 +131,14 @@ def print_book(book_html: Path, out: Path, versions=("student", "instructor"), l
     written = {}
     try:
         with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
-            browser = playwright.chromium.launch(executable_path=str(support.CHROMIUM),
-                                                 args=support.CHROMIUM_ARGS, headless=True)
+            browser = playwright.chromium.launch(
+                executable_path=str(support.CHROMIUM), args=support.CHROMIUM_ARGS, headless=True
+            )
             started = time.monotonic()
             parts = {version: [] for version in versions}
-            context = browser.new_context(color_scheme="light", service_workers="block",
-                                          viewport={"width": 1000, "height": 1400})
+            context = browser.new_context(
+                color_scheme="light", service_workers="block", viewport={"width": 1000, "height": 1400}
+            )
             cdn = support.Cdn(origin=origin)
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -144,17 +149,24 @@ def print_book(book_html: Path, out: Path, versions=("student", "instructor"), l
                 # the same page without the flag's class, which hides the solutions again.
                 page.goto(f"{origin}/{path}{SOLUTIONS_FLAG}", wait_until="load")
                 if not page.evaluate(JS_READY):
-                    raise SystemExit(f"{path}: {SOLUTIONS_FLAG} did not show the solutions "
-                                     f"(is _static/pages.js in the build?)")
+                    raise SystemExit(
+                        f"{path}: {SOLUTIONS_FLAG} did not show the solutions (is _static/pages.js in the build?)"
+                    )
                 for version in ("instructor", "student"):
                     if version == "student":
                         page.evaluate("() => document.documentElement.classList.remove('pages-solutions')")
                     if version not in parts:
                         continue
                     part = Path(tmp) / f"{version}-{i:02d}.pdf"
-                    page.pdf(path=str(part), format="A4", margin=MARGIN, print_background=True,
-                             display_header_footer=True, header_template="<span></span>",
-                             footer_template=FOOTER.format(title=html.escape(title)))
+                    page.pdf(
+                        path=str(part),
+                        format="A4",
+                        margin=MARGIN,
+                        print_background=True,
+                        display_header_footer=True,
+                        header_template="<span></span>",
+                        footer_template=FOOTER.format(title=html.escape(title)),
+                    )
                     parts[version].append(part)
             context.close()
             if cdn.unmatched or cdn.blocked:

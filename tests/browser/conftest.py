@@ -14,6 +14,7 @@ When Playwright is not installed, ``pytest tests`` (the unit-test run) does not 
 this directory at all; ``pytest tests/browser`` (asked for by name) does, and fails
 telling how to install the browser dependencies.
 """
+
 from __future__ import annotations
 
 import functools
@@ -89,11 +90,9 @@ def pytest_ignore_collect(collection_path, config):
 
 
 CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com")
-#: cdnjs names libraries its own way: cdnjs library → (npm package, file in it).
-#: require.min.js is not in the npm package: `npm ci` makes it (package.json
-#: "postinstall") by minifying require.js with the pinned uglify-js, which reproduces
-#: cdnjs's file byte for byte (test_local_copies_match_integrity checks the hash).
-CDNJS = {("require.js", "require.min.js"): ("requirejs", "require.min.js")}
+#: cdnjs names libraries its own way: (cdnjs library, file) → (npm package, file in it).
+#: No page loads from cdnjs at present (the widget manager and require.js are gone).
+CDNJS: dict[tuple[str, str], tuple[str, str]] = {}
 CONTENT_TYPES = {
     ".js": "application/javascript; charset=utf-8",
     ".mjs": "application/javascript; charset=utf-8",
@@ -157,7 +156,7 @@ def local_copy(url: str) -> tuple[Path | None, str]:
         package, inner = CDNJS[(m.group(1), m.group(3))]
         spec = m.group(2)
     elif host in ("cdn.jsdelivr.net", "unpkg.com"):
-        rest = path[len("/npm/"):] if host == "cdn.jsdelivr.net" else path[1:]
+        rest = path[len("/npm/") :] if host == "cdn.jsdelivr.net" else path[1:]
         if host == "cdn.jsdelivr.net" and not path.startswith("/npm/"):
             return None, "only jsdelivr's /npm/ paths are mapped"
         m = re.fullmatch(r"((?:@[^/@]+/)?[^/@]+)(?:@([^/]*))?(?:/(.*))?", rest)
@@ -230,8 +229,10 @@ def book_html_dir() -> Path:
 def book_html() -> Path:
     path = book_html_dir()
     if not path.is_dir():
-        pytest.skip(f"no built book at {path}: build it first (`make book`, or "
-                    f"`jupyter-book build .`), or point BOOK_HTML at a built _build/html")
+        pytest.skip(
+            f"no built book at {path}: build it first (`make book`, or "
+            f"`jupyter-book build .`), or point BOOK_HTML at a built _build/html"
+        )
     return path
 
 
@@ -268,19 +269,23 @@ def browser():
     if not HAVE_PLAYWRIGHT:
         pytest.fail("Playwright is not installed.\n" + SETUP_HELP, pytrace=False)
     if not CHROMIUM.is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium "
-                    f"(`apt-get update && apt-get install -y chromium`), or set CHROMIUM "
-                    f"to its path.\n" + SETUP_HELP, pytrace=False)
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium "
+            f"(`apt-get update && apt-get install -y chromium`), or set CHROMIUM "
+            f"to its path.\n" + SETUP_HELP,
+            pytrace=False,
+        )
     missing = [p for p in ("mathjax",) if not (NODE_MODULES / p).exists()]
     if missing:
-        pytest.fail(f"tests/browser/node_modules lacks {', '.join(missing)}: run "
-                    f"`npm ci --prefix tests/browser` (with its install scripts).\n" + SETUP_HELP,
-                    pytrace=False)
+        pytest.fail(
+            f"tests/browser/node_modules lacks {', '.join(missing)}: run "
+            f"`npm ci --prefix tests/browser` (with its install scripts).\n" + SETUP_HELP,
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser
         finally:
@@ -299,23 +304,9 @@ def cdn_local_copy():
     return local_copy
 
 
-# ---------------------------------------------------------------------------
-# Known, harmless errors that were nevertheless seen: listed at the end of the run,
-# so that whitelisting never hides them.
-
-_WHITELISTED_SEEN: dict[str, int] = {}
-
-
-@pytest.fixture(scope="session")
-def whitelisted_seen() -> dict[str, int]:
-    return _WHITELISTED_SEEN
-
-
 def pytest_terminal_summary(terminalreporter):
     if _NOT_COLLECTED:
-        terminalreporter.write_line(f"tests/browser not collected ({', '.join(_NOT_COLLECTED)}): Playwright is "
-                                    f"not installed (requirements-browser.txt)")
-    if _WHITELISTED_SEEN:
-        terminalreporter.section("browser test: whitelisted errors seen (KNOWN_ERRORS in test_pages.py)")
-        for key, count in sorted(_WHITELISTED_SEEN.items()):
-            terminalreporter.write_line(f"{count:4d} x {key}")
+        terminalreporter.write_line(
+            f"tests/browser not collected ({', '.join(_NOT_COLLECTED)}): Playwright is "
+            f"not installed (requirements-browser.txt)"
+        )

@@ -24,23 +24,25 @@ headless Chromium checks:
 5. **No console error, uncaught exception, HTTP error or refused request**, in either
    mode, with no list of tolerated messages.
 
-A full-page screenshot at 390 px and a screenshot of the top of the page at 1280 px,
-in each mode, are saved under ``_build/browser-screenshots/<page>/``. Each test prints
+Screenshots of the top of the page at 1280 px and at 390 px, in each mode, are saved
+under ``_build/browser-screenshots/<page>/`` (the whole page at 390 px with
+``BROWSER_SCREENSHOTS=full``). Each test prints
 a line starting with ``[layout]`` with the counts (``pytest -s`` shows them).
 
 ``test_no_orphan_pages`` checks, without a browser, that every HTML page of the book
 is reachable from the table of contents (a page nobody links to, like a domain index,
 is an orphan).
 """
+
 from __future__ import annotations
 
+import os
 import re
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from test_pages import PAGES, TIMEOUT_MS
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +50,9 @@ AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 SCHEMES = ("light", "dark")
 #: axe impacts that fail a page.
 FAILING_IMPACTS = ("critical", "serious")
+#: Whole pages at 390 px (slow: a chapter is 30,000 px tall there) with BROWSER_SCREENSHOTS=full,
+#: else the top of each page.
+FULL_SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS") == "full"
 #: Pages a book has besides its chapters and that need no link from the table of contents.
 NOT_IN_TOC = {"index.html", "genindex.html", "search.html"}
 
@@ -124,7 +129,8 @@ JS_TOO_WIDE = """() => {
   const describe = (e) => {
     const cls = (typeof e.className === 'string' ? e.className : '').trim().split(/\\s+/).slice(0, 3).join('.');
     const text = (e.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 70);
-    return `${e.tagName.toLowerCase()}${cls ? '.' + cls : ''} (right edge ${Math.round(e.getBoundingClientRect().right)} px): ${text}`;
+    const right = Math.round(e.getBoundingClientRect().right);
+    return `${e.tagName.toLowerCase()}${cls ? '.' + cls : ''} (right edge ${right} px): ${text}`;
   };
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
           bodyScrollWidth: document.body.scrollWidth, culprits: leaves.slice(0, 8).map(describe),
@@ -141,7 +147,7 @@ JS_AXE = """async (only) => {
   return result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help, n: v.nodes.length,
     nodes: v.nodes.slice(0, 4).map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160),
-                                           summary: (n.failureSummary || '').split('\\n').slice(1, 2).join(' ').trim()})),
+                                           summary: (n.failureSummary || '').split('\\n')[1] || ''})),
   }));
 }"""
 
@@ -149,8 +155,7 @@ JS_AXE = """async (only) => {
 def _wait_for_math(page):
     if not page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
         return
-    page.wait_for_function("() => !!(window.MathJax && MathJax.startup && MathJax.startup.promise)",
-                           timeout=TIMEOUT_MS)
+    page.wait_for_function("() => !!(window.MathJax && MathJax.startup && MathJax.startup.promise)", timeout=TIMEOUT_MS)
     page.evaluate("() => MathJax.startup.promise.then(() => true)")
 
 
@@ -181,14 +186,19 @@ def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn
     shots = screenshot_dir / stem
     shots.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1,
-                                  color_scheme="light", service_workers="block")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, device_scale_factor=1, color_scheme="light", service_workers="block"
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     problems, errors = [], []
     page.on("pageerror", lambda exc: errors.append(f"uncaught {exc.message}"))
-    page.on("console", lambda msg: msg.type == "error" and errors.append(
-        f"console.error {msg.text} ({(msg.location or {}).get('url', '')})"))
+    page.on(
+        "console",
+        lambda msg: (
+            msg.type == "error" and errors.append(f"console.error {msg.text} ({(msg.location or {}).get('url', '')})")
+        ),
+    )
     page.on("response", lambda r: r.status >= 400 and errors.append(f"HTTP {r.status} {r.url}"))
     page.on("requestfailed", lambda r: errors.append(f"request failed {r.url}: {r.failure}"))
     page.route("**/*", cdn.handle)
@@ -213,19 +223,20 @@ def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn
                 page.emulate_media(color_scheme=scheme)
                 page.set_viewport_size({"width": 1280, "height": 900})
             try:
-                page.wait_for_function("(s) => document.documentElement.dataset.theme === s", arg=scheme,
-                                       timeout=5_000)
+                page.wait_for_function("(s) => document.documentElement.dataset.theme === s", arg=scheme, timeout=5_000)
             except Exception:  # noqa: BLE001 - playwright's TimeoutError
                 problems.append(f"theme: the page does not follow a reader who prefers {scheme}")
             # Only colours change with the mode: the other rules run once, in light mode.
             violations = _axe(page, None if scheme == "light" else ["color-contrast"])
-            counts = {impact: sum(v["n"] for v in violations if v["impact"] == impact)
-                      for impact in ("critical", "serious")}
+            counts = {
+                impact: sum(v["n"] for v in violations if v["impact"] == impact) for impact in ("critical", "serious")
+            }
             summary[f"axe {scheme}"] = f"{counts['critical']} critical/{counts['serious']} serious" + (
-                f"/{sum(v['n'] for v in violations) - sum(counts.values())} other")
+                f"/{sum(v['n'] for v in violations) - sum(counts.values())} other"
+            )
             for v in violations:
                 if v["impact"] in FAILING_IMPACTS:
-                    nodes = "; ".join(f"{n['target']} {n['summary']}".strip() for n in v["nodes"])
+                    nodes = "; ".join(f"{n['target']} {n['summary'].strip()}".strip() for n in v["nodes"])
                     problems.append(f"axe {scheme} {v['impact']} {v['id']} ({v['n']} nodes: {v['help']}): {nodes}")
             page.screenshot(path=shots / f"page-1280-{scheme}.png", animations="disabled")
 
@@ -236,12 +247,19 @@ def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn
             summary["scrolling at 390"] = eqs_narrow["scrolling"]
             summary[f"page width at 390 {scheme}"] = narrow["scrollWidth"]
             if narrow["scrollWidth"] > narrow["innerWidth"] or narrow["n"]:
-                problems.append(f"phone ({scheme}): the page is {narrow['scrollWidth']} px wide at 390 px; "
-                                f"{narrow['n']} elements reach past the edge: " + " | ".join(narrow["culprits"]))
+                problems.append(
+                    f"phone ({scheme}): the page is {narrow['scrollWidth']} px wide at 390 px; "
+                    f"{narrow['n']} elements reach past the edge: " + " | ".join(narrow["culprits"])
+                )
             for eq in eqs_narrow["overlapping"]:
                 problems.append(f"equation number over its formula at 390 px, {_describe(eq)}")
-            page.screenshot(path=shots / f"page-390-{scheme}.jpg", full_page=True, type="jpeg", quality=60,
-                            animations="disabled")
+            page.screenshot(
+                path=shots / f"page-390-{scheme}.jpg",
+                full_page=FULL_SCREENSHOTS,
+                type="jpeg",
+                quality=60,
+                animations="disabled",
+            )
         page.wait_for_timeout(100)  # late console messages
     except Exception as exc:  # noqa: BLE001 - a timeout or a closed page: report it with the rest
         problems.append(f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}")
@@ -251,8 +269,11 @@ def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn
     problems += [f"CDN URL with no local copy: {url} ({why})" for url, why in cdn.unmatched]
     problems += [f"request to the network refused: {url}" for url in cdn.blocked]
     summary["errors"] = len(set(errors)) + len(cdn.unmatched) + len(cdn.blocked)
-    print(f"[layout] {stem}: " + ", ".join(f"{k} {v}" for k, v in summary.items())
-          + f" ({time.monotonic() - started:.1f} s)")
+    print(
+        f"[layout] {stem}: "
+        + ", ".join(f"{k} {v}" for k, v in summary.items())
+        + f" ({time.monotonic() - started:.1f} s)"
+    )
     if problems:
         pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)
 
@@ -271,8 +292,11 @@ class _Links(HTMLParser):
 def test_no_orphan_pages(book_html):
     """Every page of the book is linked from another page of the book (the table of
     contents in every page's sidebar), not only from the general index or the search."""
-    pages = {p.relative_to(book_html).as_posix() for p in book_html.rglob("*.html")
-             if not p.relative_to(book_html).parts[0].startswith(("_", "reports"))}
+    pages = {
+        p.relative_to(book_html).as_posix()
+        for p in book_html.rglob("*.html")
+        if not p.relative_to(book_html).parts[0].startswith(("_", "reports"))
+    }
     linked = set()
     for page in pages - NOT_IN_TOC:  # the index pages link everything: they do not count
         parser = _Links()

@@ -10,9 +10,8 @@ Chromium from a local HTTP server on 127.0.0.1:
    formula is a MathJax error (``mjx-merror``: an undefined macro, a stray brace).
 2. **No JavaScript errors.** No uncaught exception (``pageerror``), no console
    message of type ``error`` (which includes every 404 and every failed load), no
-   request the test had to refuse. ``KNOWN_ERRORS`` below could list an error known
-   to be harmless, matched narrowly and with the reason; it is empty, and the aim is
-   to keep it so (any entry seen is counted at the end of the run, never hidden).
+   request the test had to refuse. There is no list of tolerated errors: every one
+   fails the page.
 3. **No widget manager.** The explorers are static frame players (``mixlib.player``):
    a page holds no ipywidgets state or view and loads no ipywidgets manager, no
    require.js and no widget icon font.
@@ -62,6 +61,7 @@ Run
 ``/usr/bin/chromium``. Without a built book the tests are skipped (with a message);
 without Chromium, Playwright or ``node_modules`` they fail and say how to install them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -70,7 +70,6 @@ import hashlib
 import os
 import re
 import time
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -86,38 +85,15 @@ GZIP_BUDGET = 2 * 2**20
 WIDGET_LIBRARIES = re.compile(r"@jupyter-widgets|embed-amd\.js|require(\.min)?\.js|fontawesome-webfont")
 
 # ---------------------------------------------------------------------------
-# Errors that are known and harmless. Each entry matches one message narrowly and
-# says why it may be ignored; the run's summary counts how often each was seen.
-
-
-@dataclass(frozen=True)
-class Known:
-    key: str
-    kind: str  # "pageerror" (uncaught exception) or "console" (console.error)
-    text: str  # regex, must match the whole message
-    where: str | None = None  # regex searched in the stack (pageerror) or the console location URL
-
-    def matches(self, kind, text, where):
-        return (kind == self.kind and re.fullmatch(self.text, text, re.S) is not None
-                and (self.where is None or re.search(self.where, where or "") is not None))
-
-
-
-#: Errors known to be harmless (none at present). Each entry must match one message
-#: narrowly and say why it may be ignored.
-KNOWN_ERRORS: list[Known] = []
-
-#: Errors that are NOT harmless but whose cause is known: (message regex, stack regex, hint).
-HINTS: list[tuple[str, str, str]] = []
-
-# ---------------------------------------------------------------------------
 # Pages
 
 
 def chapter_pages():
     if not BOOK_HTML.is_dir():
-        reason = (f"no built book at {BOOK_HTML}: build it first (`make book` or "
-                  f"`jupyter-book build .`), or set BOOK_HTML to a built _build/html")
+        reason = (
+            f"no built book at {BOOK_HTML}: build it first (`make book` or "
+            f"`jupyter-book build .`), or set BOOK_HTML to a built _build/html"
+        )
         return [pytest.param(None, id="no-book", marks=pytest.mark.skip(reason=reason))]
     pages = sorted(p for p in (BOOK_HTML / "chapters").glob("*.html") if p.stem not in ("genindex", "search"))
     if not pages:
@@ -126,8 +102,6 @@ def chapter_pages():
 
 
 PAGES = chapter_pages()
-
-
 
 
 class _LocalRefs(HTMLParser):
@@ -141,10 +115,15 @@ class _LocalRefs(HTMLParser):
         if tag in ("a",):  # links are not loaded with the page
             return
         if tag == "link" and not {"stylesheet", "preload", "modulepreload", "icon"} & set(
-                (dict(attrs).get("rel") or "").split()):
+            (dict(attrs).get("rel") or "").split()
+        ):
             return  # rel="next", "prev", "search", ... name pages, they do not load them
         for name, value in attrs:
-            if name in ("src", "href") and value and not value.startswith(("http:", "https:", "//", "#", "data:", "mailto:")):
+            if (
+                name in ("src", "href")
+                and value
+                and not value.startswith(("http:", "https:", "//", "#", "data:", "mailto:"))
+            ):
                 self.refs.add(value.split("#")[0].split("?")[0])
 
 
@@ -159,8 +138,10 @@ def test_page_weight(page_path, book_html):
     files = [page] + sorted(f for f in {(page.parent / ref).resolve() for ref in parser.refs} if f.is_file())
     raw = sum(f.stat().st_size for f in files)
     packed = sum(len(gzip.compress(f.read_bytes(), 6)) for f in files)
-    print(f"{page_path}: {raw / 2**20:.2f} MB raw, {packed / 2**20:.2f} MB gzipped, with the {len(files) - 1} "
-          f"files of the site it loads")
+    print(
+        f"{page_path}: {raw / 2**20:.2f} MB raw, {packed / 2**20:.2f} MB gzipped, with the {len(files) - 1} "
+        f"files of the site it loads"
+    )
     assert packed < GZIP_BUDGET, f"{page_path} weighs {packed / 2**20:.2f} MB gzipped with what it loads"
 
 
@@ -206,8 +187,10 @@ def test_external_references(book_html, cdn_local_copy):
             if file is None:
                 problems.append(f"{page.name}: no local copy of {url}: {why}")
             elif integrity and not _sri_ok(file.read_bytes(), integrity):
-                problems.append(f"{page.name}: {file} does not match integrity {integrity} of {url} "
-                                f"(re-run `npm ci --prefix tests/browser`; see package.json)")
+                problems.append(
+                    f"{page.name}: {file} does not match integrity {integrity} of {url} "
+                    f"(re-run `npm ci --prefix tests/browser`; see package.json)"
+                )
     for url, pages in sorted(seen.items()):
         print(f"{url}  <- {len(pages)} page(s), served from {cdn_local_copy(url)[0]}")
     if problems:
@@ -248,13 +231,14 @@ def _check_math(page, problems):
         if n_math:
             problems.append(f"math: {n_math} .math elements but the page does not load MathJax")
         return
-    page.wait_for_function("() => !!(window.MathJax && MathJax.startup && MathJax.startup.promise)",
-                           timeout=TIMEOUT_MS)
+    page.wait_for_function("() => !!(window.MathJax && MathJax.startup && MathJax.startup.promise)", timeout=TIMEOUT_MS)
     page.evaluate("() => MathJax.startup.promise.then(() => true)")
     report = page.evaluate(JS_MATH)
     if report["unrendered"]:
-        problems.append(f"math: {len(report['unrendered'])} of {report['n_math']} formulas not rendered, "
-                        f"e.g. {report['unrendered'][:3]}")
+        problems.append(
+            f"math: {len(report['unrendered'])} of {report['n_math']} formulas not rendered, "
+            f"e.g. {report['unrendered'][:3]}"
+        )
     if report["errors"]:
         problems.append(f"math: MathJax errors {report['errors'][:5]}")
     if report["n_math"] and not report["n_containers"]:
@@ -280,8 +264,8 @@ JS_NO_WIDGETS = """(pattern) => {
   const re = new RegExp(pattern);
   const loaded = performance.getEntriesByType('resource').map(e => e.name).filter(n => re.test(n));
   const scripts = [...document.querySelectorAll('script[src]')].map(s => s.src).filter(n => re.test(n));
-  const state = document.querySelectorAll(
-      'script[type="application/vnd.jupyter.widget-state+json"], script[type="application/vnd.jupyter.widget-view+json"]').length;
+  const state = document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"], '
+                                          + 'script[type="application/vnd.jupyter.widget-view+json"]').length;
   return {loaded, scripts, state, requirejs: typeof window.requirejs !== 'undefined'};
 }"""
 
@@ -377,8 +361,11 @@ def _check_players(page, shots, problems):
         if playing["pressed"] != "true" or "Pause" not in playing["play_label"]:
             problems.append(f"{name}: Play: the button does not become Pause (aria-pressed={playing['pressed']!r})")
         try:
-            page.wait_for_function("([r, v]) => r.querySelector('input[type=range]').value !== v",
-                                   arg=[root.element_handle(), before["value"]], timeout=5_000)
+            page.wait_for_function(
+                "([r, v]) => r.querySelector('input[type=range]').value !== v",
+                arg=[root.element_handle(), before["value"]],
+                timeout=5_000,
+            )
         except Exception:  # noqa: BLE001 - playwright's TimeoutError
             problems.append(f"{name}: Play: no frame change within 5 s")
         root.locator("button.mixlib-player-play").click()
@@ -415,8 +402,12 @@ class _Shots:
 def _screenshot_players(browser, url, directory, cdn):
     """Each player in dark mode at 1280 px and in both modes at 390 px (a phone)."""
     for width, scheme in ((1280, "dark"), (390, "light"), (390, "dark")):
-        context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=2,
-                                      color_scheme=scheme, service_workers="block")
+        context = browser.new_context(
+            viewport={"width": width, "height": 900},
+            device_scale_factor=2,
+            color_scheme=scheme,
+            service_workers="block",
+        )
         try:
             page = context.new_page()
             page.route("**/*", cdn.handle)
@@ -435,21 +426,23 @@ PAGE_CHECKS: list = []
 
 
 @pytest.mark.parametrize("page_path", PAGES)
-def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, whitelisted_seen):
+def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir):
     if page_path is None:
         pytest.fail(f"no chapter pages (chapters/*.html) in {book_html}", pytrace=False)
     stem = Path(page_path).stem
     started = time.monotonic()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1,
-                                  service_workers="block", color_scheme="light")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, device_scale_factor=1, service_workers="block", color_scheme="light"
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors, http_errors, problems, responses = [], [], [], []
     page.on("pageerror", lambda exc: errors.append(("pageerror", exc.message, exc.stack or "")))
-    page.on("console", lambda msg: msg.type == "error"
-            and errors.append(("console", msg.text, (msg.location or {}).get("url", ""))))
-    page.on("response", lambda r: (r.status >= 400 and http_errors.append(f"{r.status} {r.url}"),
-                                   responses.append(r)))
+    page.on(
+        "console",
+        lambda msg: msg.type == "error" and errors.append(("console", msg.text, (msg.location or {}).get("url", ""))),
+    )
+    page.on("response", lambda r: (r.status >= 400 and http_errors.append(f"{r.status} {r.url}"), responses.append(r)))
     page.route("**/*", cdn.handle)
     math, n_players, raw, packed = None, 0, 0, 0
     shots = _Shots(screenshot_dir / stem)
@@ -462,8 +455,9 @@ def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, wh
         for check in PAGE_CHECKS:
             check(page, shots, problems)
         # The whole page, for a person to look at (JPEG: a chapter is ~20,000 px tall).
-        page.screenshot(path=screenshot_dir / f"{stem}.jpg", full_page=True, type="jpeg", quality=70,
-                        animations="disabled")
+        page.screenshot(
+            path=screenshot_dir / f"{stem}.jpg", full_page=True, type="jpeg", quality=70, animations="disabled"
+        )
         page.wait_for_timeout(100)  # let late console messages arrive
         for response in responses:
             try:
@@ -473,37 +467,34 @@ def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, wh
             raw += len(body)
             packed += len(gzip.compress(body, 6))
         if packed > GZIP_BUDGET:
-            problems.append(f"weight: {packed / 2**20:.2f} MB gzipped with everything it loads "
-                            f"(budget {GZIP_BUDGET / 2**20:.0f} MB; {raw / 2**20:.2f} MB raw)")
+            problems.append(
+                f"weight: {packed / 2**20:.2f} MB gzipped with everything it loads "
+                f"(budget {GZIP_BUDGET / 2**20:.0f} MB; {raw / 2**20:.2f} MB raw)"
+            )
     except Exception as exc:  # noqa: BLE001 - a timeout or a closed page: report it with the JS errors
         problems.append(f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}")
     finally:
         context.close()
     if n_players:
         _screenshot_players(browser, f"{server_url}/{page_path}", screenshot_dir / stem, type(cdn)(origin=server_url))
-    unexplained = {}
+    seen = {}
     for kind, text, where in errors:
-        known = next((k for k in KNOWN_ERRORS if k.matches(kind, text, where)), None)
-        if known:
-            whitelisted_seen[known.key] = whitelisted_seen.get(known.key, 0) + 1
-        else:
-            lines = [ln.strip() for ln in (where or "").strip().splitlines()]
-            if lines and text in lines[0]:  # a stack starts with "TypeError: <message>"
-                lines = lines[1:]
-            key = (kind, text, "\n      ".join(lines[:3]))
-            unexplained[key] = unexplained.get(key, 0) + 1
-    hints = []
-    for (kind, text, detail), count in unexplained.items():
-        problems.append(f"JS {kind}{f' (x{count})' if count > 1 else ''}: {text}"
-                        + (f"\n      {detail}" if detail else ""))
-        hints += [hint for pattern, where, hint in HINTS
-                  if re.search(pattern, text) and re.search(where, detail) and hint not in hints]
-    problems += [f"HINT: {hint}" for hint in hints]
+        lines = [ln.strip() for ln in (where or "").strip().splitlines()]
+        if lines and text in lines[0]:  # a stack starts with "TypeError: <message>"
+            lines = lines[1:]
+        key = (kind, text, "\n      ".join(lines[:3]))
+        seen[key] = seen.get(key, 0) + 1
+    for (kind, text, detail), count in seen.items():
+        problems.append(
+            f"JS {kind}{f' (x{count})' if count > 1 else ''}: {text}" + (f"\n      {detail}" if detail else "")
+        )
     problems += [f"CDN URL with no local copy: {url} ({why})" for url, why in cdn.unmatched]
     problems += [f"request to the network refused: {url}" for url in cdn.blocked]
     maths = f"{math['n_containers']} math containers" if math else "no MathJax"
-    print(f"{stem}: {maths}, {n_players} explorer players, {len(cdn.served)} CDN files served locally, "
-          f"{raw / 2**20:.2f} MB raw / {packed / 2**20:.2f} MB gzipped, {time.monotonic() - started:.1f} s; "
-          f"{len(http_errors)} HTTP error responses")
+    print(
+        f"{stem}: {maths}, {n_players} explorer players, {len(cdn.served)} CDN files served locally, "
+        f"{raw / 2**20:.2f} MB raw / {packed / 2**20:.2f} MB gzipped, {time.monotonic() - started:.1f} s; "
+        f"{len(http_errors)} HTTP error responses"
+    )
     if problems:
         pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)

@@ -16,6 +16,7 @@
 Text is read from the PDFs with ``pdftotext`` (Debian's poppler-utils, which the
 Makefile's browser setup installs).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from test_pages import TIMEOUT_MS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +74,9 @@ def test_print_style(book_html, server_url, browser, cdn):
     path = _solution_chapter(book_html)
     problems = []
     for flag, instructor in (("", False), ("?solutions", True)):
-        context = browser.new_context(viewport={"width": 1000, "height": 1400}, color_scheme="light",
-                                      service_workers="block")
+        context = browser.new_context(
+            viewport={"width": 1000, "height": 1400}, color_scheme="light", service_workers="block"
+        )
         try:
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -91,20 +92,27 @@ def test_print_style(book_html, server_url, browser, cdn):
             problems.append(f"{path}: no div.solution found")
         if instructor:
             if state["solutions_shown"] != state["solutions"] or not state["solution_text_shown"]:
-                problems.append(f"{who}: {state['solutions_shown']} of {state['solutions']} solutions shown, "
-                                f"{state['solution_text_shown']} of their bodies")
+                problems.append(
+                    f"{who}: {state['solutions_shown']} of {state['solutions']} solutions shown, "
+                    f"{state['solution_text_shown']} of their bodies"
+                )
             if state["solution_cells_shown"] != state["solution_cells"]:
-                problems.append(f"{who}: {state['solution_cells_shown']} of {state['solution_cells']} "
-                                f"solution cells shown")
+                problems.append(
+                    f"{who}: {state['solution_cells_shown']} of {state['solution_cells']} solution cells shown"
+                )
         else:
             if state["solutions_shown"] or state["solution_cells_shown"]:
-                problems.append(f"{who}: {state['solutions_shown']} solutions and {state['solution_cells_shown']} "
-                                f"solution cells are printed")
+                problems.append(
+                    f"{who}: {state['solutions_shown']} solutions and {state['solution_cells_shown']} "
+                    f"solution cells are printed"
+                )
         if state["controls_shown"]:
             problems.append(f"{who}: {state['controls_shown']} buttons, launch menus or sidebars are printed")
         if state["long_pre_not_wrapped"]:
-            problems.append(f"{who}: {state['long_pre_not_wrapped']} of {state['long_pre']} code blocks with "
-                            f"long lines are cut instead of wrapped")
+            problems.append(
+                f"{who}: {state['long_pre_not_wrapped']} of {state['long_pre']} code blocks with "
+                f"long lines are cut instead of wrapped"
+            )
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
     try:
@@ -114,8 +122,10 @@ def test_print_style(book_html, server_url, browser, cdn):
         wrap = page.evaluate(JS_OUTPUT_WRAP)
     finally:
         context.close()
-    print(f"{path} at 390 px: {wrap['n']} printed outputs, {wrap['feedback']} of them checker feedback "
-          f"({len(wrap['overflowing'])} run off), {wrap['tables']} tables kept in columns")
+    print(
+        f"{path} at 390 px: {wrap['n']} printed outputs, {wrap['feedback']} of them checker feedback "
+        f"({len(wrap['overflowing'])} run off), {wrap['tables']} tables kept in columns"
+    )
     if not wrap["feedback"]:
         problems.append(f"{path}: no checker feedback (an output starting with a tick or a cross) found")
     if wrap["overflowing"]:
@@ -135,8 +145,33 @@ class _Texts(HTMLParser):
     that a run is text the PDF prints as it stands."""
 
     SKIP = {"script", "style", "code", "pre", "kbd", "math", "svg"}
-    BREAK = {"span", "code", "a", "em", "strong", "sup", "sub", "p", "li", "div", "section", "br", "td", "th",
-             "h1", "h2", "h3", "h4", "dt", "dd", "figcaption", "img", "button", "label", "summary"}
+    BREAK = {
+        "span",
+        "code",
+        "a",
+        "em",
+        "strong",
+        "sup",
+        "sub",
+        "p",
+        "li",
+        "div",
+        "section",
+        "br",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "dt",
+        "dd",
+        "figcaption",
+        "img",
+        "button",
+        "label",
+        "summary",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -184,8 +219,9 @@ def _normal(text):
 
 def _pdf_text(path):
     """The PDF's text without the footers (a footer would split a phrase across sheets)."""
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     sheets = []
     for sheet in text.split("\f"):
         lines = sheet.rstrip().splitlines()
@@ -202,8 +238,9 @@ def _pdf_pages(path):
 def pdfs(book_html):
     for tool in ("pdftotext", "pdfinfo", "pdfunite"):
         if shutil.which(tool) is None:
-            pytest.fail(f"{tool} not found: apt-get install -y poppler-utils (make test's browser setup does)",
-                        pytrace=False)
+            pytest.fail(
+                f"{tool} not found: apt-get install -y poppler-utils (make test's browser setup does)", pytrace=False
+            )
     out = book_html.parent / "pdf"
     wanted = {v: out / f"book-{v}.pdf" for v in ("student", "instructor")}
     built = max(p.stat().st_mtime for p in book_html.rglob("*.html"))
@@ -230,8 +267,7 @@ def test_pdfs(book_html, pdfs):
     elsewhere = _normal(" ".join(other))
     # A run's first and last words touch a formula or a link, which the PDF's text may
     # run into them: only the words inside a run are compared.
-    phrases = sorted({" ".join(_normal(run).split()[1:-1]) for run in solution
-                      if len(run.split()) >= MIN_WORDS + 2})
+    phrases = sorted({" ".join(_normal(run).split()[1:-1]) for run in solution if len(run.split()) >= MIN_WORDS + 2})
     phrases = [p for p in phrases if p not in elsewhere]
     assert len(phrases) >= 10, f"only {len(phrases)} solution phrases found in the built HTML"
     student, instructor = _pdf_text(pdfs["student"]), _pdf_text(pdfs["instructor"])
@@ -239,20 +275,25 @@ def test_pdfs(book_html, pdfs):
     missing = [p for p in phrases if p not in instructor]
     no_title = [t for t in titles if t not in student or t not in instructor]
     pages = {v: _pdf_pages(p) for v, p in pdfs.items()}
-    print(f"PDF pages: student {pages['student']}, instructor {pages['instructor']}; {len(phrases)} solution "
-          f"phrases: {len(leaked)} in the student's, {len(phrases) - len(missing)} in the instructor's")
+    print(
+        f"PDF pages: student {pages['student']}, instructor {pages['instructor']}; {len(phrases)} solution "
+        f"phrases: {len(leaked)} in the student's, {len(phrases) - len(missing)} in the instructor's"
+    )
     problems = []
     if leaked:
         problems.append(f"{len(leaked)} solution phrases are in {pdfs['student'].name}, e.g. {leaked[:3]}")
     # Formulas' glyphs can land inside a neighbouring phrase in the extracted text, so a
     # few phrases may not be found verbatim; most must be.
     if len(missing) > len(phrases) // 10:
-        problems.append(f"{len(missing)} of {len(phrases)} solution phrases are not in {pdfs['instructor'].name}, "
-                        f"e.g. {missing[:3]}")
+        problems.append(
+            f"{len(missing)} of {len(phrases)} solution phrases are not in {pdfs['instructor'].name}, "
+            f"e.g. {missing[:3]}"
+        )
     if no_title:
         problems.append(f"chapter titles missing from a PDF: {no_title}")
     if not pages["instructor"] > pages["student"]:
-        problems.append(f"the instructor's PDF ({pages['instructor']} pages) is not longer than the student's "
-                        f"({pages['student']})")
+        problems.append(
+            f"the instructor's PDF ({pages['instructor']} pages) is not longer than the student's ({pages['student']})"
+        )
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
