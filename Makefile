@@ -14,7 +14,7 @@ BUILD  := $(BIN)/jupyter-book build . -W -n --keep-going
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: book test unit notebooks build browser pdf student clean-outputs lab clean \
-	test-build test-unit test-notebooks test-browser-pages test-browser-layout
+	test-build test-unit test-student test-notebooks test-browser-pages test-browser-layout test-browser-pdf
 
 $(VENV)/.book: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,21 +40,24 @@ $(VENV)/.browser: $(VENV)/.test requirements-browser.txt tests/browser/package.j
 book: $(VENV)/.book
 	$(BUILD)
 
-# Every test, two at a time (TEST_JOBS=1: one after another). Each of nbval, the
-# strict build and the student-version test executes every chapter, on one core: the
-# build and nbval run side by side, then the browser tests of the built pages run
-# beside the unit tests. Each job's output is printed when it ends; a failing job does
-# not stop the others (--keep-going), and make test fails if any failed.
+# Every test, two jobs at a time (TEST_JOBS=1: one after another). nbval, the strict
+# build and the student-version test each execute every chapter, on one core; make
+# starts the build first (the browser tests wait for it) and nbval beside it, then
+# gives each freed core the next job. Each job's output is printed when it ends; a
+# failing job does not stop the others (--keep-going), and make test fails if any did.
 TEST_JOBS ?= 2
 test: $(VENV)/.browser
 	$(MAKE) --no-print-directory --keep-going -j$(TEST_JOBS) --output-sync=target \
-		test-browser-pages test-browser-layout test-notebooks test-unit
+		test-browser-pages test-browser-layout test-browser-pdf test-notebooks test-student test-unit
 
 test-build:
 	$(BUILD)
 
 test-unit:
-	$(BIN)/python -m pytest tests --ignore=tests/browser
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/test_notebooks.py
+
+test-student:
+	$(BIN)/python -m pytest tests/test_notebooks.py
 
 test-notebooks:
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env chapters
@@ -63,7 +66,10 @@ test-browser-pages: test-build
 	$(BIN)/python -m pytest tests/browser/test_pages.py
 
 test-browser-layout: test-build
-	$(BIN)/python -m pytest tests/browser/test_a11y.py tests/browser/test_pdf.py
+	$(BIN)/python -m pytest tests/browser/test_a11y.py
+
+test-browser-pdf: test-build
+	$(BIN)/python -m pytest tests/browser/test_pdf.py
 
 unit: $(VENV)/.test
 	$(BIN)/python -m pytest tests --ignore=tests/browser

@@ -23,7 +23,6 @@ import json
 import mimetypes
 import os
 import re
-import shutil
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -238,10 +237,11 @@ def book_html() -> Path:
 
 @pytest.fixture(scope="session")
 def screenshot_dir(book_html) -> Path:
-    """_build/browser-screenshots next to _build/html, emptied at the start of each run."""
+    """_build/browser-screenshots next to _build/html. Each run overwrites the files it
+    makes, and does not empty the folder: make test runs the browser tests in parallel
+    processes that write there at the same time."""
     path = book_html.parent / "browser-screenshots"
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
+    path.mkdir(parents=True, exist_ok=True)
     return path
 
 
