@@ -1,4 +1,5 @@
-"""Checkers for the exercises of the chapter "Bernoulli mixtures".
+"""Checkers for the exercises of the chapter "EM for any mixture: Bernoulli mixtures of handwritten
+digits".
 
 - :func:`check_bernoulli_m_step`: for frozen responsibilities q_nk and smoothing α ≥ 0,
   N_k = Σ_n q_nk, π_k = N_k / N and μ_k = (Σ_n q_nk x_n + α) / (N_k + 2α);
