@@ -8,6 +8,7 @@ text the citations show, sorts by author, year and title, and otherwise formats
 entries as pybtex's ``unsrt`` (which prints DOIs and arXiv identifiers as links).
 Select it with ``bibtex_default_style: author_year``.
 """
+
 from __future__ import annotations
 
 from collections import Counter

@@ -4,15 +4,16 @@
     python benchmarks/bench.py --book     # also time the book build and nbval
 
 Times are the median of several repeats (the fastest, for an EM iteration);
-ratios mixlib / scikit-learn < 1 mean mixlib is faster.  One EM iteration is timed as (21 iterations − 1 iteration) / 20,
+ratios mixlib / scikit-learn < 1 mean mixlib is faster.  One EM iteration is timed as
+(21 iterations − 1 iteration) / 20,
 so that initialisation and the final E step do not count.  This is not a test:
 shared machines are noisy, so read the ratios, not the absolute times.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -64,8 +65,16 @@ def em_iteration(N, D, K, repeats):
         return lambda: mixlib.fit_gmm(X, K, init=(weights, means, covs), tol=0.0, max_iter=n)
 
     def theirs(n):
-        model = GaussianMixture(K, covariance_type="full", tol=0.0, max_iter=n, reg_covar=1e-6,
-                                weights_init=weights, means_init=means, precisions_init=precisions)
+        model = GaussianMixture(
+            K,
+            covariance_type="full",
+            tol=0.0,
+            max_iter=n,
+            reg_covar=1e-6,
+            weights_init=weights,
+            means_init=means,
+            precisions_init=precisions,
+        )
         return lambda: model.fit(X)
 
     with warnings.catch_warnings():
@@ -129,12 +138,22 @@ def peak_memory_at_scale(N=1_000_000, D=10, K=10):
 def book_times():
     env = dict(os.environ)
     start = time.perf_counter()
-    subprocess.run([str(ROOT / ".venv/bin/jupyter-book"), "build", ".", "-W", "-n", "--keep-going"],
-                   cwd=ROOT, check=True, capture_output=True, env=env)
+    subprocess.run(
+        [str(ROOT / ".venv/bin/jupyter-book"), "build", ".", "-W", "-n", "--keep-going"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     build = time.perf_counter() - start
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env", "chapters"],
-                   cwd=ROOT, check=True, capture_output=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env", "chapters"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     return build, time.perf_counter() - start
 
 
@@ -155,17 +174,22 @@ def main():
     for name, (ours, theirs), target in rows:
         ratio = ours / theirs
         verdict = "ok" if ratio <= target else "MISSED"
-        print(f"{name:<38} {ours*1e3:>8.1f}ms {theirs*1e3:>8.1f}ms {ratio:>7.2f}  <= {target:.1f}  {verdict}")
+        print(f"{name:<38} {ours * 1e3:>8.1f}ms {theirs * 1e3:>8.1f}ms {ratio:>7.2f}  <= {target:.1f}  {verdict}")
     update = widget_update(20)
     verdict = "ok" if update < 0.150 else "MISSED"
-    print(f"{'EM explorer live update (median)':<38} {update*1e3:>8.1f}ms {'':>10} {'':>7}  < 150ms  {verdict}")
+    print(f"{'EM explorer live update (median)':<38} {update * 1e3:>8.1f}ms {'':>10} {'':>7}  < 150ms  {verdict}")
     if not args.no_scale:
         peak, seconds = peak_memory_at_scale()
         verdict = "ok" if peak <= 4.0 else "MISSED"
-        print(f"{'fit N=1e6 D=10 K=10 (5 iterations)':<38} peak RSS {peak:.2f} GiB in {seconds:.0f}s  <= 4 GiB  {verdict}")
+        print(
+            f"{'fit N=1e6 D=10 K=10 (5 iterations)':<38} peak RSS {peak:.2f} GiB in {seconds:.0f}s  <= 4 GiB  {verdict}"
+        )
     if args.book:
         build, nbval = book_times()
-        print(f"{'book build (jupyter-book -W -n)':<38} {build:>8.1f}s   target < 180s  {'ok' if build < 180 else 'MISSED'}")
+        print(
+            f"{'book build (jupyter-book -W -n)':<38} {build:>8.1f}s   target < 180s  "
+            f"{'ok' if build < 180 else 'MISSED'}"
+        )
         print(f"{'nbval over all notebooks':<38} {nbval:>8.1f}s   target < 120s  {'ok' if nbval < 120 else 'MISSED'}")
 
 

@@ -22,6 +22,7 @@ The names follow the lectures' quantities:
   `widgets` extra);
 - :mod:`mixlib.exercises`: checkers that give feedback on a student's code.
 """
+
 from . import bernoulli, em, gmm
 from .bernoulli import BernoulliMixtureResult, fit_bernoulli_mixture
 from .clustering import KMeansResult, KMeansStep, kmeans, kmeans_plusplus

@@ -18,6 +18,7 @@ The checks of mixture parameters live here, once:
 :data:`SUM_TOLERANCE`, loose enough for float32 input and tight enough that a
 forgotten normalisation is caught.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -85,8 +86,6 @@ def float_array(value, name: str) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} contains NaN or inf; every parameter must be finite.")
     return array
-
-
 
 
 def sums_to_one(totals) -> np.ndarray:

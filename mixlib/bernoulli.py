@@ -29,6 +29,7 @@ the log-likelihood can fall by a little.  :data:`DEFAULT_SMOOTHING` is small
 enough that the two objectives differ by a fraction of a percent on the
 digits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,9 +52,20 @@ from ._validation import (
 from .errors import SingularityError
 
 __all__ = [
-    "BernoulliMixtureResult", "BernoulliStep", "DEFAULT_SMOOTHING", "check_binary", "e_step",
-    "fit_bernoulli_mixture", "log_bernoulli", "log_density", "log_joint", "log_likelihood",
-    "log_prior", "m_step", "responsibilities", "sample",
+    "BernoulliMixtureResult",
+    "BernoulliStep",
+    "DEFAULT_SMOOTHING",
+    "check_binary",
+    "e_step",
+    "fit_bernoulli_mixture",
+    "log_bernoulli",
+    "log_density",
+    "log_joint",
+    "log_likelihood",
+    "log_prior",
+    "m_step",
+    "responsibilities",
+    "sample",
 ]
 
 DEFAULT_SMOOTHING = 0.01
@@ -85,9 +97,7 @@ def check_pixel_probabilities(means, n_components=None, n_features=None) -> np.n
     means = check_means(means, n_components, n_features)
     if np.any((means < 0) | (means > 1)):
         k, d = np.argwhere((means < 0) | (means > 1))[0]
-        raise ValueError(
-            f"means must be pixel probabilities in [0, 1], but means[{k}, {d}] = {means[k, d]:g}."
-        )
+        raise ValueError(f"means must be pixel probabilities in [0, 1], but means[{k}, {d}] = {means[k, d]:g}.")
     return means
 
 
@@ -384,8 +394,7 @@ def fit_bernoulli_mixture(
     else:
         if not isinstance(init, (tuple, list)) or len(init) != 2:
             raise TypeError(
-                f"init must be 'random' or a tuple (weights, means) of starting parameters, "
-                f"got {type(init).__name__}."
+                f"init must be 'random' or a tuple (weights, means) of starting parameters, got {type(init).__name__}."
             )
         weights = check_weights(init[0])
         if len(weights) != K:
@@ -393,11 +402,22 @@ def fit_bernoulli_mixture(
         start = (weights, check_pixel_probabilities(init[1], K, D))
         _check_possible(_log_joint(X, *start), "X under the starting parameters init")
 
-    fit = em.fit_mixture(X, _family(alpha), start, max_iter=max_iter, tol=tol, n_init=n_init,
-                         seed=seed, keep_history=keep_history, _stacklevel=3)
+    fit = em.fit_mixture(
+        X,
+        _family(alpha),
+        start,
+        max_iter=max_iter,
+        tol=tol,
+        n_init=n_init,
+        seed=seed,
+        keep_history=keep_history,
+        _stacklevel=3,
+    )
     weights, means = fit.params
-    history = tuple(BernoulliStep(s.iteration, frozen(s.params[0]), frozen(s.params[1]),
-                                  s.log_likelihood, s.log_posterior) for s in fit.history)
+    history = tuple(
+        BernoulliStep(s.iteration, frozen(s.params[0]), frozen(s.params[1]), s.log_likelihood, s.log_posterior)
+        for s in fit.history
+    )
     return BernoulliMixtureResult(
         weights=frozen(weights),
         means=frozen(means),

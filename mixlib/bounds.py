@@ -19,6 +19,7 @@ draws and checks:
   points, q(z_n1 = 1 | x_n) = sigm(wᵀx_n + w_0), in place of a free table; the best
   member of the family leaves a gap unless the posterior log-odds are linear in x.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,11 +68,11 @@ def path_through(points, s):
     basis = [np.prod([(s - j) / (i - j) for j in range(m) if j != i]) for i in range(m)]
     weights, means, covariances = (sum(L * theta[c] for L, theta in zip(basis, points)) for c in range(3))
     if np.any(weights <= 0):
-        raise ValueError(f"at s = {s:g} the curve leaves the simplex (a weight is {weights.min():.3g}); "
-                         f"use a shorter range of s.")
+        raise ValueError(
+            f"at s = {s:g} the curve leaves the simplex (a weight is {weights.min():.3g}); use a shorter range of s."
+        )
     if np.any(np.linalg.eigvalsh(covariances)[:, 0] <= 0):
-        raise ValueError(f"at s = {s:g} a covariance on the curve is not positive definite; "
-                         f"use a shorter range of s.")
+        raise ValueError(f"at s = {s:g} a covariance on the curve is not positive definite; use a shorter range of s.")
     return weights, means, covariances
 
 
@@ -204,8 +205,9 @@ def hard_em(X, means, epsilon: float, *, max_iter: int = 100) -> HardEMResult:
         N_k = q.sum(axis=0)
         if np.any(N_k == 0):
             k = int(np.flatnonzero(N_k == 0)[0])
-            raise SingularityError(f"hard EM: component {k} was assigned no points, so its mean is undefined; "
-                                   f"start from other means.")
+            raise SingularityError(
+                f"hard EM: component {k} was assigned no points, so its mean is undefined; start from other means."
+            )
         mu = (q.T @ X) / N_k[:, None]
         history.append(mu)
         record(q, mu)
@@ -289,9 +291,11 @@ def best_logistic_encoder(X, weights, means, covariances, *, start=None):
     result = minimize(_encoder_kl, phi0, args=(X_tilde, a), jac=True, method="BFGS", options={"gtol": 1e-10})
     worst = float(np.max(np.abs(result.jac)))
     if not result.success and not worst <= _STATIONARY * X.shape[0]:
-        raise RuntimeError(f"best_logistic_encoder: BFGS stopped after {result.nit} iterations away from the "
-                           f"optimum ({result.message}; largest gradient entry {worst:.3g}). Pass "
-                           f"start = (w, w0) nearer the optimum, e.g. from a fit of nearby parameters.")
+        raise RuntimeError(
+            f"best_logistic_encoder: BFGS stopped after {result.nit} iterations away from the "
+            f"optimum ({result.message}; largest gradient entry {worst:.3g}). Pass "
+            f"start = (w, w0) nearer the optimum, e.g. from a fit of nearby parameters."
+        )
     w = result.x[:-1] / scale
     w0 = float(result.x[-1] - w @ centre)
     return w, w0, float(max(result.fun, 0.0))

@@ -22,6 +22,7 @@ J does not depend on where the origin is, and neither does anything computed
 here: the data are centred on their mean before any distance is taken (as
 scikit-learn does), and centres are reported in the caller's coordinates.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -198,8 +199,9 @@ def _kmeans_plusplus_indices(X, K, rng):
     return np.array(chosen)
 
 
-def kmeans(X, n_clusters: int, *, init="k-means++", n_init: int = 1, max_iter: int = 300,
-           keep_history: bool = True, seed=None) -> KMeansResult:
+def kmeans(
+    X, n_clusters: int, *, init="k-means++", n_init: int = 1, max_iter: int = 300, keep_history: bool = True, seed=None
+) -> KMeansResult:
     """Cluster X into K groups by Lloyd's algorithm, minimising the distortion J.
 
     Alternates the two half-steps until the assignments stop changing:
@@ -277,9 +279,12 @@ def kmeans(X, n_clusters: int, *, init="k-means++", n_init: int = 1, max_iter: i
         )
     elif clusters_found < K:
         distinct = len(np.unique(X, axis=0))
-        reason = (f"X has only {distinct} distinct points, so some centres coincide and each holds "
-                  f"copies of a repeated point; use n_clusters <= {distinct}" if distinct < K else
-                  "some centres coincide")
+        reason = (
+            f"X has only {distinct} distinct points, so some centres coincide and each holds "
+            f"copies of a repeated point; use n_clusters <= {distinct}"
+            if distinct < K
+            else "some centres coincide"
+        )
         warnings.warn(
             f"kmeans found {clusters_found} distinct clusters, fewer than n_clusters={K}: {reason}.",
             UserWarning,
@@ -407,8 +412,10 @@ def _as_centers(value, D, name, K=None):
     if centers.dtype == object or not (np.issubdtype(centers.dtype, np.number) or centers.dtype == bool):
         raise TypeError(f"{_kind(name)} must be a numeric array of shape {shape}, got dtype {centers.dtype}.")
     if np.issubdtype(centers.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be real-valued, but they are complex; pass np.real({_kind(name)}) "
-                        f"if the imaginary parts are zero.")
+        raise TypeError(
+            f"{name} must be real-valued, but they are complex; pass np.real({_kind(name)}) "
+            f"if the imaginary parts are zero."
+        )
     if centers.ndim != 2 or centers.shape[1] != D or (K is not None and centers.shape[0] != K):
         raise ValueError(f"{name} must have shape {shape}, but have shape {centers.shape}.")
     centers = centers.astype(float)
@@ -437,4 +444,3 @@ def _as_labels(labels, N, K):
             f"from {labels.min()} to {labels.max()}."
         )
     return labels.astype(np.intp, copy=False)
-

@@ -1,4 +1,5 @@
 """Data sets for the book: Old Faithful, synthetic blobs, and standardisation."""
+
 from __future__ import annotations
 
 import csv

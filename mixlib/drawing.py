@@ -7,6 +7,7 @@ for every frame of an explorer and turns it into PNG or SVG bytes, in the frame
 style below: text large enough to read when the figure is shrunk to a phone's
 width, few ticks, and glyphs as paths so that every browser shows them.
 """
+
 from __future__ import annotations
 
 import io
@@ -81,16 +82,22 @@ def draw_kmeans_frame(axes, X, frame: KMeansFrame, *, limits=None, trace_limits=
         points = plotting.label_scatter(ax, X, step.labels, colors=colors)
     previous_centers, moves = None, []
     if frame.previous_centers is not None:
-        previous_centers = ax.scatter(*np.asarray(frame.previous_centers).T, marker="x", c=colors,
-                                      s=70, linewidths=2, alpha=0.35, zorder=3)
+        previous_centers = ax.scatter(
+            *np.asarray(frame.previous_centers).T, marker="x", c=colors, s=70, linewidths=2, alpha=0.35, zorder=3
+        )
         for old, new, color in zip(frame.previous_centers, step.centers, colors):
             if not np.allclose(old, new):
-                moves.append(ax.annotate("", xy=new, xytext=old, zorder=3,
-                                         arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5}))
+                moves.append(
+                    ax.annotate(
+                        "", xy=new, xytext=old, zorder=3, arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5}
+                    )
+                )
     centers = plotting.mark_means(ax, step.centers, colors=colors, **_CENTRE_STYLE)
-    text = {"init": r"start: $K$ centres $\mu_k$",
-            "assign": rf"half-step {frame.index}: assign $r_{{nk}}$",
-            "update": rf"half-step {frame.index}: move $\mu_k$"}[step.step]
+    text = {
+        "init": r"start: $K$ centres $\mu_k$",
+        "assign": rf"half-step {frame.index}: assign $r_{{nk}}$",
+        "update": rf"half-step {frame.index}: move $\mu_k$",
+    }[step.step]
     label = _corner_text(ax, text)
     _data_axes(ax, X, limits, axis_labels)
 
@@ -109,24 +116,45 @@ def draw_kmeans_frame(axes, X, frame: KMeansFrame, *, limits=None, trace_limits=
         trace_limits = ((0.5, max(t, 1) + 0.5), (0.0, 1.05 * top))
     ax_trace.set_xlim(*trace_limits[0])
     ax_trace.set_ylim(*trace_limits[1])
-    return {"points": points, "centers": centers, "previous_centers": previous_centers, "moves": moves,
-            "trace": trace, "marker": marker, "label": label}
+    return {
+        "points": points,
+        "centers": centers,
+        "previous_centers": previous_centers,
+        "moves": moves,
+        "trace": trace,
+        "marker": marker,
+        "label": label,
+    }
 
 
-def draw_em_frame(axes, X, step: EMStep, log_likelihoods, *, responsibilities=None, n_std=(1, 2),
-                  limits=None, trace_limits=None, axis_labels=None, trace_label="log-likelihood") -> dict:
+def draw_em_frame(
+    axes,
+    X,
+    step: EMStep,
+    log_likelihoods,
+    *,
+    responsibilities=None,
+    n_std=(1, 2),
+    limits=None,
+    trace_limits=None,
+    axis_labels=None,
+    trace_label="log-likelihood",
+) -> dict:
     """Left: points coloured by γ(z_nk) at θ⁽ⁱ⁾ with the ellipses of Σ_k around μ_k.
     Right: ln p(X | θ) at iterations 0, …, i (the first i + 1 of ``log_likelihoods``;
     under a prior, pass the log posterior and ``trace_label="log posterior"``)."""
     ax, ax_trace = axes
     X = check_points(X)
-    gamma = (gmm.responsibilities(X, step.weights, step.means, step.covariances)
-             if responsibilities is None else responsibilities)
+    gamma = (
+        gmm.responsibilities(X, step.weights, step.means, step.covariances)
+        if responsibilities is None
+        else responsibilities
+    )
     K = len(step.weights)
     points = plotting.responsibility_scatter(ax, X, gamma)
     n_radii = len(np.atleast_1d(n_std))
     flat = plotting.covariance_ellipses(ax, step.means, step.covariances, n_std=n_std)
-    ellipses = [flat[k * n_radii:(k + 1) * n_radii] for k in range(K)]
+    ellipses = [flat[k * n_radii : (k + 1) * n_radii] for k in range(K)]
     means = plotting.mark_means(ax, step.means, **_CENTRE_STYLE)
     label = _corner_text(ax, f"iteration {step.iteration}")
     _data_axes(ax, X, limits, axis_labels)
@@ -144,12 +172,12 @@ def draw_em_frame(axes, X, step: EMStep, log_likelihoods, *, responsibilities=No
     if trace_limits is not None:
         ax_trace.set_xlim(*trace_limits[0])
         ax_trace.set_ylim(*trace_limits[1])
-    return {"points": points, "ellipses": ellipses, "means": means, "trace": trace, "marker": marker,
-            "label": label}
+    return {"points": points, "ellipses": ellipses, "means": means, "trace": trace, "marker": marker, "label": label}
 
 
-def draw_singularity_frame(axes, X, frame: SingularityFrame, *, reference=None, baseline=None,
-                           limits=None, trace_limits=None, axis_labels=None) -> dict:
+def draw_singularity_frame(
+    axes, X, frame: SingularityFrame, *, reference=None, baseline=None, limits=None, trace_limits=None, axis_labels=None
+) -> dict:
     """Left: the data and the mixture (2-D: ellipses; 1-D: the density p(x) on a
     log scale, whose spike at x_i grows as σ shrinks).  Right: ln p(X) against
     ln σ so far; ``reference`` = (ln σ, ln p) of the other reg_covar variant,
@@ -162,7 +190,7 @@ def draw_singularity_frame(axes, X, frame: SingularityFrame, *, reference=None, 
     X = as_2d(X)
     D = X.shape[1]
     x_i = X[frame.point_index]
-    sigma_eff = math.sqrt(frame.sigma ** 2 + frame.reg_covar)
+    sigma_eff = math.sqrt(frame.sigma**2 + frame.reg_covar)
     colors = plotting.component_colors(2)
     density = ellipses = None
     if D == 1:
@@ -176,8 +204,9 @@ def draw_singularity_frame(axes, X, frame: SingularityFrame, *, reference=None, 
             ax.set_ylim(*limits[1])
         floor = ax.get_ylim()[0]
         points = ax.scatter(X[:, 0], np.full(X.shape[0], floor * 2.0), marker="|", s=60, color="0.45")
-        collapsing = ax.scatter([x_i[0]], [floor * 2.0], s=160, facecolors="none",
-                                edgecolors=colors[1], linewidths=2, zorder=3)
+        collapsing = ax.scatter(
+            [x_i[0]], [floor * 2.0], s=160, facecolors="none", edgecolors=colors[1], linewidths=2, zorder=3
+        )
         ax.set_xlim(lo, hi)
         ax.xaxis.set_major_locator(MaxNLocator(N_TICKS))
         ax.set_xlabel(axis_labels[0] if axis_labels else "$x$")
@@ -185,10 +214,10 @@ def draw_singularity_frame(axes, X, frame: SingularityFrame, *, reference=None, 
     elif D == 2:
         points = ax.scatter(X[:, 0], X[:, 1], s=10, color="0.65")
         # Component 1 is drawn in the vermillion of the ring around its point x_i.
-        ellipses = plotting.covariance_ellipses(ax, frame.means, frame.covariances, n_std=(1, 2),
-                                                colors=colors[::-1])
-        collapsing = ax.scatter([x_i[0]], [x_i[1]], s=160, facecolors="none", edgecolors=colors[1],
-                                linewidths=2, zorder=3)
+        ellipses = plotting.covariance_ellipses(ax, frame.means, frame.covariances, n_std=(1, 2), colors=colors[::-1])
+        collapsing = ax.scatter(
+            [x_i[0]], [x_i[1]], s=160, facecolors="none", edgecolors=colors[1], linewidths=2, zorder=3
+        )
         _data_axes(ax, X, limits, axis_labels, equal_aspect=False)
     else:
         raise ValueError(f"X must have one or two columns to be drawn, got D = {D}.")
@@ -212,13 +241,20 @@ def draw_singularity_frame(axes, X, frame: SingularityFrame, *, reference=None, 
     else:
         # σ shrinks from left to right, so the climb reads left to right.
         ax_trace.set_xlim(max(ax_trace.get_xlim()), min(ax_trace.get_xlim()))
-    return {"points": points, "collapsing": collapsing, "density": density, "ellipses": ellipses,
-            "trace": trace, "marker": marker, "reference": reference_line, "baseline": baseline_line,
-            "label": label}
+    return {
+        "points": points,
+        "collapsing": collapsing,
+        "density": density,
+        "ellipses": ellipses,
+        "trace": trace,
+        "marker": marker,
+        "reference": reference_line,
+        "baseline": baseline_line,
+        "label": label,
+    }
 
 
-def draw_kl_frame(axes, X, frame: KLFrame, *, previous=None, value_limits=None, limits=None,
-                  axis_labels=None) -> dict:
+def draw_kl_frame(axes, X, frame: KLFrame, *, previous=None, value_limits=None, limits=None, axis_labels=None) -> dict:
     """Bishop's Figs 9.11–9.13: ln p(X | θ) as a bar split into ℱ(q, θ) (below)
     and KL(q ‖ p(Z | X, θ)) (above).  With two axes (and 2-D X) the left one shows
     the points coloured by q and the ellipses of θ (``previous`` θ dashed).
@@ -229,16 +265,19 @@ def draw_kl_frame(axes, X, frame: KLFrame, *, previous=None, value_limits=None, 
     axes = list(np.atleast_1d(axes))
     ax_bars = axes[-1]
     artists = {"points": None, "ellipses": None, "previous_ellipses": None}
-    stage = {"q": f"θ fixed, q moves: β = {frame.s:.2g}" if frame.s is not None else "",
-             "E step": "E step: q ← p(Z | X, θ)",
-             "M step": "M step: θ ← argmax ℱ(q, θ)"}[frame.stage]
+    stage = {
+        "q": f"θ fixed, q moves: β = {frame.s:.2g}" if frame.s is not None else "",
+        "E step": "E step: q ← p(Z | X, θ)",
+        "M step": "M step: θ ← argmax ℱ(q, θ)",
+    }[frame.stage]
     if len(axes) == 2:
         ax = axes[0]
         X = check_points(X)
         artists["points"] = plotting.responsibility_scatter(ax, X, frame.q)
         if previous is not None:
             artists["previous_ellipses"] = plotting.covariance_ellipses(
-                ax, previous[1], previous[2], n_std=1, linestyle="--", alpha=0.5, linewidth=1.2)
+                ax, previous[1], previous[2], n_std=1, linestyle="--", alpha=0.5, linewidth=1.2
+            )
         artists["ellipses"] = plotting.covariance_ellipses(ax, frame.means, frame.covariances, n_std=1)
         _data_axes(ax, X, limits, axis_labels)
         artists["label"] = _corner_text(ax, stage)
@@ -255,13 +294,14 @@ def draw_kl_frame(axes, X, frame: KLFrame, *, previous=None, value_limits=None, 
     (kl_bar,) = ax_bars.bar(0.0, KL, bottom=F, width=width, color=plotting.PALETTE[1])
     (lnp_line,) = ax_bars.plot([-0.3, 0.3], [lnp, lnp], color="black", lw=2)
     previous_line = None
-    labels = [(lnp, f"ln p = {lnp:.1f}", "black"),
-              (F + KL / 2, f"KL = {KL:.1f}", plotting.PALETTE[1]),
-              (F, f"ℱ = {F:.1f}", plotting.PALETTE[0])]
+    labels = [
+        (lnp, f"ln p = {lnp:.1f}", "black"),
+        (F + KL / 2, f"KL = {KL:.1f}", plotting.PALETTE[1]),
+        (F, f"ℱ = {F:.1f}", plotting.PALETTE[0]),
+    ]
     if frame.stage == "M step":
         # Only the M step moves ln p: mark where it was, to see how far it rose.
-        (previous_line,) = ax_bars.plot([-0.3, 0.3], [frame.previous_log_likelihood] * 2, color="0.3", lw=1.2,
-                                        ls="--")
+        (previous_line,) = ax_bars.plot([-0.3, 0.3], [frame.previous_log_likelihood] * 2, color="0.3", lw=1.2, ls="--")
         labels.append((frame.previous_log_likelihood, f"before: {frame.previous_log_likelihood:.1f}", "0.35"))
     ax_bars.set_xlim(-0.35, 2.3)
     ax_bars.set_ylim(*value_limits)
@@ -274,14 +314,14 @@ def draw_kl_frame(axes, X, frame: KLFrame, *, previous=None, value_limits=None, 
     for y, text, color in wanted:
         y = min(y, 0.95) if not placed else min(y, placed[-1] - gap)
         placed.append(y)
-        texts.append(ax_bars.text(0.36, y, text, transform=ax_bars.get_xaxis_transform(), va="center",
-                                  color=color))
+        texts.append(ax_bars.text(0.36, y, text, transform=ax_bars.get_xaxis_transform(), va="center", color=color))
     ax_bars.set_xticks([])
     ax_bars.yaxis.set_major_locator(MaxNLocator(N_TICKS))
     ax_bars.set_ylabel("nats")
     ax_bars.grid(False)
-    artists.update({"free_energy": f_bar, "kl": kl_bar, "log_likelihood": lnp_line,
-                    "previous": previous_line, "texts": texts})
+    artists.update(
+        {"free_energy": f_bar, "kl": kl_bar, "log_likelihood": lnp_line, "previous": previous_line, "texts": texts}
+    )
     return artists
 
 
@@ -332,7 +372,7 @@ def compact_svg(svg: bytes) -> bytes:
     metadata, digits of positions beyond 0.01 pt (a hundredth of a pixel) and line breaks,
     which a data URI would have to spell as three characters each."""
     text = svg.decode("utf-8")
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
     # Only positions (two or more digits before the point): a glyph's scale such as
     # 0.114583 must keep its digits or the text shrinks.
@@ -361,7 +401,8 @@ def figure_png(figure: Figure) -> bytes:
 
 def encode_png(rgb, colors=256) -> bytes:
     image = PILImage.fromarray(np.ascontiguousarray(rgb)).quantize(
-        colors=colors, method=PILImage.Quantize.FASTOCTREE, dither=PILImage.Dither.NONE)
+        colors=colors, method=PILImage.Quantize.FASTOCTREE, dither=PILImage.Dither.NONE
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="png", optimize=True)
     return buffer.getvalue()

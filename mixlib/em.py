@@ -46,11 +46,13 @@ is a lower bound on ln p(X | θ), because KL ≥ 0.  For a mixture the latent
 Z = (z_1, …, z_N) factorises over points, q(Z) = Π_n q(z_n), and q is described
 by an (N, K) array q_nk = q(z_nk = 1) whose rows sum to 1.
 """
+
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import logsumexp, xlogy
@@ -426,7 +428,6 @@ def _joint(X, q, weights, means, covariances):
     q = check_distributions(q, "q")
     if q.shape != joint.shape:
         raise ValueError(
-            f"q must have shape (N, K) = {joint.shape}, one row per point of X, "
-            f"but it has shape {q.shape}."
+            f"q must have shape (N, K) = {joint.shape}, one row per point of X, but it has shape {q.shape}."
         )
     return q, joint

@@ -8,6 +8,7 @@ frame's alt text.  :mod:`mixlib.drawing` draws a frame on matplotlib axes;
 :mod:`mixlib.player` (a static page) and :mod:`mixlib.widgets` (Jupyter) show
 the frames.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
     "kmeans_frames",
     "singularity_frames",
 ]
+
 
 @dataclass(frozen=True)
 class KMeansFrame:
@@ -139,11 +141,18 @@ def singularity_frames(X, sigmas, *, point_index: int, reg_covar: float = 0.0) -
     for t, sigma in enumerate(sigmas):
         weights, means, covariances = collapsing_mixture(X, point_index, sigma, reg_covar, broad)
         log_likelihoods.append(gmm.log_likelihood(X, weights, means, covariances))
-        frames.append(SingularityFrame(
-            float(sigma), float(reg_covar), point_index,
-            frozen(weights), frozen(means), frozen(covariances),
-            frozen(np.log(sigmas[: t + 1])), frozen(np.array(log_likelihoods)),
-        ))
+        frames.append(
+            SingularityFrame(
+                float(sigma),
+                float(reg_covar),
+                point_index,
+                frozen(weights),
+                frozen(means),
+                frozen(covariances),
+                frozen(np.log(sigmas[: t + 1])),
+                frozen(np.array(log_likelihoods)),
+            )
+        )
     return frames
 
 
@@ -169,8 +178,16 @@ def kl_frames(X, weights, means, covariances, *, s_values=None, toward=None) -> 
         raise ValueError(f"toward must have shape (N, K) = {gamma.shape}, like the responsibilities; got {u.shape}.")
 
     def decomposition(stage, s, q, theta):
-        return KLFrame(stage, s, frozen(q), *(frozen(a) for a in theta), em.free_energy(X, q, *theta),
-                       em.kl_to_posterior(X, q, *theta), gmm.log_likelihood(X, *theta), ln_p_old)
+        return KLFrame(
+            stage,
+            s,
+            frozen(q),
+            *(frozen(a) for a in theta),
+            em.free_energy(X, q, *theta),
+            em.kl_to_posterior(X, q, *theta),
+            gmm.log_likelihood(X, *theta),
+            ln_p_old,
+        )
 
     frames = [decomposition("q", float(s), (1.0 - s) * gamma + s * u, theta_old) for s in s_values]
     frames.append(decomposition("E step", None, gamma, theta_old))
@@ -207,7 +224,7 @@ def collapsing_mixture(X, point_index, sigma, reg_covar, broad):
     _, broad_mean, broad_cov = broad
     weights = np.array([1.0 / N, 1.0 - 1.0 / N])
     means = np.vstack([X[point_index], broad_mean[0]])
-    covariances = np.stack([(sigma ** 2 + reg_covar) * np.eye(D), broad_cov[0]])
+    covariances = np.stack([(sigma**2 + reg_covar) * np.eye(D), broad_cov[0]])
     return weights, means, covariances
 
 
@@ -254,9 +271,11 @@ def em_trace_limits(log_likelihoods):
 
 
 def describe_kmeans_frame(frame: KMeansFrame, n_frames: int) -> str:
-    what = {"init": f"the start: {len(frame.step.centers)} centres placed",
-            "assign": "each point assigned to its nearest centre",
-            "update": "each centre moved to the mean of its points"}[frame.step.step]
+    what = {
+        "init": f"the start: {len(frame.step.centers)} centres placed",
+        "assign": "each point assigned to its nearest centre",
+        "update": "each centre moved to the mean of its points",
+    }[frame.step.step]
     text = f"Half-step {frame.index} of {n_frames - 1}: {what}"
     if len(frame.distortions):
         text += f"; distortion J = {frame.distortions[-1]:.2f}"
@@ -266,22 +285,28 @@ def describe_kmeans_frame(frame: KMeansFrame, n_frames: int) -> str:
 def describe_em_frame(frame: EMFrame, n_frames: int, log_likelihood: float) -> str:
     K = len(frame.step.weights)
     weights = ", ".join(f"{w:.2f}" for w in frame.step.weights)
-    return (f"Iteration {frame.step.iteration} of {n_frames - 1}: {K} Gaussian components "
-            f"(weights {weights}), points coloured by their responsibilities; "
-            f"log-likelihood ln p(X | θ) = {log_likelihood:.2f}.")
+    return (
+        f"Iteration {frame.step.iteration} of {n_frames - 1}: {K} Gaussian components "
+        f"(weights {weights}), points coloured by their responsibilities; "
+        f"log-likelihood ln p(X | θ) = {log_likelihood:.2f}."
+    )
 
 
 def describe_singularity_frame(frame: SingularityFrame, index: int, n_frames: int) -> str:
     variance = f"σ² + {frame.reg_covar:g}" if frame.reg_covar else "σ²"
-    return (f"Step {index} of {n_frames - 1}: component 1 sits on one data point with σ = {frame.sigma:.2g} "
-            f"(variance {variance}); log-likelihood ln p(X) = {frame.log_likelihood:.2f}.")
+    return (
+        f"Step {index} of {n_frames - 1}: component 1 sits on one data point with σ = {frame.sigma:.2g} "
+        f"(variance {variance}); log-likelihood ln p(X) = {frame.log_likelihood:.2f}."
+    )
 
 
 def describe_kl_frame(frame: KLFrame, index: int, n_frames: int) -> str:
-    stage = {"q": f"θ fixed, q moved away from the posterior (β = {frame.s:.2g})"
-             if frame.s is not None else "",
-             "E step": "E step, q set to the posterior, so KL = 0",
-             "M step": f"M step, θ maximises ℱ with q fixed; ln p rose from {frame.previous_log_likelihood:.1f}"
-             }[frame.stage]
-    return (f"Stage {index} of {n_frames - 1}: {stage}. ln p(X | θ) = {frame.log_likelihood:.1f}, "
-            f"ℱ(q, θ) = {frame.free_energy:.1f}, KL(q ‖ p) = {frame.kl:.1f}.")
+    stage = {
+        "q": f"θ fixed, q moved away from the posterior (β = {frame.s:.2g})" if frame.s is not None else "",
+        "E step": "E step, q set to the posterior, so KL = 0",
+        "M step": f"M step, θ maximises ℱ with q fixed; ln p rose from {frame.previous_log_likelihood:.1f}",
+    }[frame.stage]
+    return (
+        f"Stage {index} of {n_frames - 1}: {stage}. ln p(X | θ) = {frame.log_likelihood:.1f}, "
+        f"ℱ(q, θ) = {frame.free_energy:.1f}, KL(q ‖ p) = {frame.kl:.1f}."
+    )

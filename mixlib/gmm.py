@@ -15,6 +15,7 @@ component.
 :func:`fit_gmm` is the generic EM loop of :mod:`mixlib.em` with the Gaussian
 log-joint ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) and the Gaussian M step plugged in.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -38,10 +39,22 @@ from ._validation import (
 from .errors import SingularityError, SingularityWarning
 
 __all__ = [
-    "COVARIANCE_TYPES", "EMStep", "GaussianMixtureResult", "SingularityError", "check_covariance_type",
-    "cholesky_factors", "e_step", "fit_gmm",
-    "log_density", "log_gaussian", "log_joint", "log_likelihood", "m_step", "n_parameters",
-    "responsibilities", "sample",
+    "COVARIANCE_TYPES",
+    "EMStep",
+    "GaussianMixtureResult",
+    "SingularityError",
+    "check_covariance_type",
+    "cholesky_factors",
+    "e_step",
+    "fit_gmm",
+    "log_density",
+    "log_gaussian",
+    "log_joint",
+    "log_likelihood",
+    "m_step",
+    "n_parameters",
+    "responsibilities",
+    "sample",
 ]
 
 COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
@@ -507,6 +520,7 @@ def _gaussian_family(units, covariance_type, reg_covar, prior, data_prior):
         return _log_joint(data_t(U), theta.weights, theta.means, theta.chol, units.log_unit)
 
     if prior is None:
+
         def m_step_(U, resp):
             return make(*_m_step(U, resp, covariance_type, inner_reg, data_t(U)))
 
@@ -558,13 +572,17 @@ def _remedy(units, reg_covar, prior, column):
     if prior is not None:
         return "Try another initialisation or a prior with a larger scale."
     if reg_covar == 0:
-        return ("Set reg_covar > 0 (for example reg_covar=1e-6, in the data's units), use "
-                "prior='default', or try another initialisation.")
+        return (
+            "Set reg_covar > 0 (for example reg_covar=1e-6, in the data's units), use "
+            "prior='default', or try another initialisation."
+        )
     d = int(np.argmin(units.column_sd)) if column is None else int(column)
     sd = units.column_sd[d] * units.unit[d]
-    return (f"reg_covar={reg_covar:g} is negligible at the scale of column {d} (sd {sd:.3g}): reg_covar is "
-            f"in the data's units, so raise it (e.g. to {1e-6 * sd**2:.3g}), standardise X, or use "
-            f"prior='default'.")
+    return (
+        f"reg_covar={reg_covar:g} is negligible at the scale of column {d} (sd {sd:.3g}): reg_covar is "
+        f"in the data's units, so raise it (e.g. to {1e-6 * sd**2:.3g}), standardise X, or use "
+        f"prior='default'."
+    )
 
 
 def fit_gmm(
@@ -685,13 +703,17 @@ def fit_gmm(
             return make(*units.inward(*start))
         return make(*_initial_parameters(X, units, K, covariance_type, start, reg_covar, inner_prior, rng))
 
-    fit = em.fit_mixture(U, family, draw, max_iter=max_iter, tol=tol, n_init=n_init, seed=rng,
-                         keep_history=keep_history, _stacklevel=3)
+    fit = em.fit_mixture(
+        U, family, draw, max_iter=max_iter, tol=tol, n_init=n_init, seed=rng, keep_history=keep_history, _stacklevel=3
+    )
     weights, means, covariances = units.outward(fit.params.weights, fit.params.means, fit.params.covariances)
     history = tuple(
-        EMStep(step.iteration, *(frozen(a) for a in units.outward(step.params.weights, step.params.means,
-                                                                   step.params.covariances)),
-               step.log_likelihood, step.log_posterior)
+        EMStep(
+            step.iteration,
+            *(frozen(a) for a in units.outward(step.params.weights, step.params.means, step.params.covariances)),
+            step.log_likelihood,
+            step.log_posterior,
+        )
         for step in fit.history
     )
     if reg_covar > 0:

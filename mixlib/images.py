@@ -10,6 +10,7 @@ nearest centre; this is **vector quantisation**, as in Bishop's §9.1.1:
 - :func:`compressed_bits` and :func:`bits_per_pixel`: what sending the labels and the
   codebook costs, N ⌈log₂ K⌉ + K·C·b bits for b bits per channel.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,10 @@ def load_grace_hopper(*, downscale_by: int = 1) -> np.ndarray:
 def _check_image(image, name: str = "image") -> np.ndarray:
     image = real_array(image, name)
     if image.ndim != 3 or 0 in image.shape:
-        raise ValueError(f"{name} must have shape (H, W, C) with one row of pixels per row of the picture and "
-                         f"C channels (3 for RGB), got shape {image.shape}.")
+        raise ValueError(
+            f"{name} must have shape (H, W, C) with one row of pixels per row of the picture and "
+            f"C channels (3 for RGB), got shape {image.shape}."
+        )
     if not np.all(np.isfinite(image)):
         raise ValueError(f"{name} contains NaN or inf; every intensity must be finite.")
     return image
@@ -52,10 +55,9 @@ def downscale(image, factor: int) -> np.ndarray:
     factor = check_positive_int(factor, "factor")
     H, W, C = image.shape
     if factor > min(H, W):
-        raise ValueError(f"factor={factor} is larger than the image ({H} × {W}); use a factor of at most "
-                         f"{min(H, W)}.")
+        raise ValueError(f"factor={factor} is larger than the image ({H} × {W}); use a factor of at most {min(H, W)}.")
     h, w = H // factor, W // factor
-    blocks = image[:h * factor, :w * factor].reshape(h, factor, w, factor, C)
+    blocks = image[: h * factor, : w * factor].reshape(h, factor, w, factor, C)
     return blocks.mean(axis=(1, 3))
 
 
@@ -70,8 +72,10 @@ def quantise(image, centres) -> tuple[np.ndarray, np.ndarray]:
     H, W, C = image.shape
     centres = float_array(centres, "centres")
     if centres.ndim != 2 or centres.shape[1] != C or centres.shape[0] == 0:
-        raise ValueError(f"centres must have shape (K, {C}), one colour per row with the image's {C} channels, "
-                         f"got shape {centres.shape}.")
+        raise ValueError(
+            f"centres must have shape (K, {C}), one colour per row with the image's {C} channels, "
+            f"got shape {centres.shape}."
+        )
     labels, _ = _nearest_centres(squared_distances(image.reshape(-1, C), centres))
     labels = labels.astype(np.intp).reshape(H, W)
     return centres[labels], labels
@@ -97,8 +101,11 @@ def bits_per_pixel(n_pixels: int, n_colours: int, *, bits_per_channel: int = 8, 
 
 def raw_bits(n_pixels: int, *, bits_per_channel: int = 8, channels: int = 3) -> int:
     """N·C·b: the bits of the image sent pixel by pixel, without a codebook."""
-    return (check_positive_int(n_pixels, "n_pixels") * check_positive_int(channels, "channels")
-            * check_positive_int(bits_per_channel, "bits_per_channel"))
+    return (
+        check_positive_int(n_pixels, "n_pixels")
+        * check_positive_int(channels, "channels")
+        * check_positive_int(bits_per_channel, "bits_per_channel")
+    )
 
 
 __all__ = ["bits_per_pixel", "compressed_bits", "downscale", "load_grace_hopper", "quantise", "raw_bits"]

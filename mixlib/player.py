@@ -14,6 +14,7 @@ Used as a Sphinx extension (``mixlib.player`` in the book's
 static form (:data:`STATIC_ENV`), so the built pages hold no widget state and
 load no widget library.  In Jupyter the explorers stay live ipywidgets.
 """
+
 from __future__ import annotations
 
 import html
@@ -44,7 +45,7 @@ class PlayerFrame:
             # Percent-encode only what a data URI needs: the text stays text, which
             # gzip compresses far better than base64.
             text = self.image.decode("utf-8")
-            text = text[text.index("<svg"):]
+            text = text[text.index("<svg") :]
             return "data:image/svg+xml," + quote(text, safe=" !$&'()*+,-./:;=?@_~\"<>[]{}|^`")
         import base64
 
@@ -56,8 +57,17 @@ def is_static() -> bool:
     return os.environ.get(STATIC_ENV) == "1"
 
 
-def player_html(variants, *, title: str, step: str, note: str = "", choice_label: str = "",
-                interval_ms: int = 700, width: int | None = None, height: int | None = None) -> str:
+def player_html(
+    variants,
+    *,
+    title: str,
+    step: str,
+    note: str = "",
+    choice_label: str = "",
+    interval_ms: int = 700,
+    width: int | None = None,
+    height: int | None = None,
+) -> str:
     """The player for ``variants``: a list of (label, [PlayerFrame, ...]) with the same
     number of frames each.  One variant needs no label; with two or more the reader
     picks one with radio buttons named by ``choice_label``, and the frame index is kept.
@@ -71,9 +81,14 @@ def player_html(variants, *, title: str, step: str, note: str = "", choice_label
     if any(len(frames) != n for _, frames in variants):
         raise ValueError(f"every variant must have the same number of frames ({n}).")
     uid = f"mixlib-player-{os.getpid()}-{next(_ids)}"
-    data = {"step": step, "interval": int(interval_ms),
-            "variants": [{"label": label, "frames": [{"src": f.data_uri(), "alt": f.alt} for f in frames]}
-                         for label, frames in variants]}
+    data = {
+        "step": step,
+        "interval": int(interval_ms),
+        "variants": [
+            {"label": label, "frames": [{"src": f.data_uri(), "alt": f.alt} for f in frames]}
+            for label, frames in variants
+        ],
+    }
     # "</" would end the <script> element early.
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     first = variants[0][1][0]
@@ -83,7 +98,9 @@ def player_html(variants, *, title: str, step: str, note: str = "", choice_label
     if len(variants) > 1:
         radios = "".join(
             f'<label><input type="radio" name="{uid}-variant" value="{k}"{" checked" if k == 0 else ""}> '
-            f"{e(label)}</label>" for k, (label, _) in enumerate(variants))
+            f"{e(label)}</label>"
+            for k, (label, _) in enumerate(variants)
+        )
         choice = f"<fieldset><legend>{e(choice_label)}</legend>{radios}</fieldset>"
     return (
         f'<div class="mixlib-player" id="{uid}" role="group" aria-label="{e(title)}">'
@@ -128,8 +145,10 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     seen, kept = set(), []
     for script in scripts:
         # An inline script's filename is None or "", depending on how it was added.
-        key = (str(getattr(script, "filename", script) or ""),
-               tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        key = (
+            str(getattr(script, "filename", script) or ""),
+            tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())),
+        )
         if key not in seen:
             seen.add(key)
             kept.append(script)

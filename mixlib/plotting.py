@@ -13,6 +13,7 @@ returns the artists it created; titles are left to the caller.  Component k is
 always drawn in ``PALETTE[k % len(PALETTE)]`` unless ``colors`` is given, so the
 same component has the same colour in every panel of a figure.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -52,14 +53,14 @@ PALETTE = (
 )
 
 _SLICE_HINT = (
-    "plot two coordinates at a time by slicing, e.g. means[:, [i, j]] and "
-    "covariances[:, [i, j]][:, :, [i, j]]"
+    "plot two coordinates at a time by slicing, e.g. means[:, [i, j]] and covariances[:, [i, j]][:, :, [i, j]]"
 )
 
 
 # --------------------------------------------------------------------------
 # colours
 # --------------------------------------------------------------------------
+
 
 def component_colors(n_components):
     """RGB colours for components k = 0, ..., K−1, cycling through `PALETTE`.
@@ -81,9 +82,7 @@ def component_colors(n_components):
         )
     if n_components < 1:
         raise ValueError(f"n_components must be at least 1, got {n_components}.")
-    return np.array(
-        [mcolors.to_rgb(PALETTE[k % len(PALETTE)]) for k in range(int(n_components))]
-    )
+    return np.array([mcolors.to_rgb(PALETTE[k % len(PALETTE)]) for k in range(int(n_components))])
 
 
 def _resolve_colors(colors, n_components):
@@ -130,16 +129,14 @@ def _color_count(colors):
 # validation
 # --------------------------------------------------------------------------
 
+
 def _check_means(means, n_features=None):
     means = float_array(means, "means")
     if means.ndim != 2 or means.shape[0] == 0:
         hint = "; for a single component use means[np.newaxis]" if means.ndim == 1 else ""
         raise ValueError(f"means must have shape (K, D), got shape {means.shape}{hint}.")
     if n_features is not None and means.shape[1] != n_features:
-        raise ValueError(
-            f"means must have shape (K, {n_features}), got shape {means.shape}; "
-            + _SLICE_HINT + "."
-        )
+        raise ValueError(f"means must have shape (K, {n_features}), got shape {means.shape}; " + _SLICE_HINT + ".")
     return means
 
 
@@ -150,8 +147,7 @@ def _check_covariances(covariances, means, n_features=None):
         if n_features is not None and covariances.ndim == 3 and covariances.shape[0] == K:
             raise ValueError(
                 f"covariances must have shape (K, {n_features}, {n_features}) = "
-                f"({K}, {n_features}, {n_features}), got shape {covariances.shape}; "
-                + _SLICE_HINT + "."
+                f"({K}, {n_features}, {n_features}), got shape {covariances.shape}; " + _SLICE_HINT + "."
             )
         hint = ""
         if covariances.shape == (K, D):
@@ -162,10 +158,7 @@ def _check_covariances(covariances, means, n_features=None):
         )
     scale = np.abs(covariances).max(axis=(1, 2), keepdims=True)
     if np.any(np.abs(covariances - np.swapaxes(covariances, 1, 2)) > 1e-8 * scale):
-        raise ValueError(
-            "covariances must be symmetric matrices; symmetrise them with "
-            "(S + S.transpose(0, 2, 1)) / 2."
-        )
+        raise ValueError("covariances must be symmetric matrices; symmetrise them with (S + S.transpose(0, 2, 1)) / 2.")
     return covariances
 
 
@@ -187,10 +180,7 @@ def _cholesky_factors(covariances):
 def _check_weights(weights, n_components):
     weights = float_array(weights, "weights")
     if weights.shape != (n_components,):
-        raise ValueError(
-            f"weights must have shape (K,) = ({n_components},) to match means, "
-            f"got shape {weights.shape}."
-        )
+        raise ValueError(f"weights must have shape (K,) = ({n_components},) to match means, got shape {weights.shape}.")
     if np.any(weights < 0):
         raise ValueError("weights must be non-negative (they are the mixing coefficients π_k).")
     total = weights.sum()
@@ -215,6 +205,7 @@ def _check_points(X, name="X"):
 # --------------------------------------------------------------------------
 # parameters: ellipses, means, density
 # --------------------------------------------------------------------------
+
 
 def covariance_ellipses(ax, means, covariances, *, n_std=(1, 2, 3), colors=None, **kwargs):
     """Draw the n-standard-deviation ellipses of each component.
@@ -250,8 +241,7 @@ def covariance_ellipses(ax, means, covariances, *, n_std=(1, 2, 3), colors=None,
     radii = np.atleast_1d(np.asarray(n_std, dtype=float))
     if radii.ndim != 1 or radii.size == 0 or not np.all(np.isfinite(radii)) or np.any(radii <= 0):
         raise ValueError(
-            f"n_std must be a positive number or a non-empty sequence of them, "
-            f"got {n_std!r}; e.g. n_std=(1, 2, 3)."
+            f"n_std must be a positive number or a non-empty sequence of them, got {n_std!r}; e.g. n_std=(1, 2, 3)."
         )
     rgb = _resolve_colors(colors, means.shape[0])
     kwargs = cbook.normalize_kwargs(kwargs, Ellipse)
@@ -317,16 +307,13 @@ def _check_limits(limits, name):
     try:
         lo, hi = (float(v) for v in limits)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a pair (low, high) of numbers, got {limits!r}."
-        ) from None
+        raise ValueError(f"{name} must be a pair (low, high) of numbers, got {limits!r}.") from None
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"{name} must be finite with low < high, got {(lo, hi)}.")
     return lo, hi
 
 
-def density_contours(ax, weights, means, covariances, *, grid=None, levels=10, n_grid=200,
-                     **kwargs):
+def density_contours(ax, weights, means, covariances, *, grid=None, levels=10, n_grid=200, **kwargs):
     """Contour lines of the mixture density p(x) = Σ_k π_k N(x | μ_k, Σ_k).
 
     Parameters
@@ -361,9 +348,7 @@ def density_contours(ax, weights, means, covariances, *, grid=None, levels=10, n
         try:
             xlim, ylim = grid
         except (TypeError, ValueError):
-            raise ValueError(
-                f"grid must be a pair (xlim, ylim) such as ((-3, 3), (-2, 2)), got {grid!r}."
-            ) from None
+            raise ValueError(f"grid must be a pair (xlim, ylim) such as ((-3, 3), (-2, 2)), got {grid!r}.") from None
         xlim, ylim = _check_limits(xlim, "grid[0] (xlim)"), _check_limits(ylim, "grid[1] (ylim)")
     elif ax.has_data():
         # Match the data already shown, so the contours neither stop short of
@@ -385,6 +370,7 @@ def density_contours(ax, weights, means, covariances, *, grid=None, levels=10, n
 # --------------------------------------------------------------------------
 # data: soft and hard assignments
 # --------------------------------------------------------------------------
+
 
 def responsibility_scatter(ax, X, responsibilities, *, colors=None, s=12, **kwargs):
     """Scatter the points, each coloured by its responsibilities.
@@ -460,9 +446,7 @@ def label_scatter(ax, X, labels, *, colors=None, s=12, **kwargs):
     X = _check_points(X)
     values = float_array(labels, "labels")
     if values.shape != (X.shape[0],):
-        raise ValueError(
-            f"labels must have shape (N,) with N = len(X) = {X.shape[0]}, got shape {values.shape}."
-        )
+        raise ValueError(f"labels must have shape (N,) with N = len(X) = {X.shape[0]}, got shape {values.shape}.")
     if np.any(values != np.round(values)) or np.any(values < 0):
         raise ValueError(
             "labels must be non-negative integers 0, ..., K−1 (component indices); "
@@ -485,14 +469,12 @@ def label_scatter(ax, X, labels, *, colors=None, s=12, **kwargs):
 # convergence traces
 # --------------------------------------------------------------------------
 
+
 def _trace(ax, values, name, ylabel, label, kwargs):
     """Plot ``values`` against iteration 0, 1, 2, ... and label empty axes."""
     y = float_array(values, name)
     if y.ndim != 1 or y.size == 0:
-        raise ValueError(
-            f"{name} must be a non-empty 1-D sequence (one value per iteration), "
-            f"got shape {y.shape}."
-        )
+        raise ValueError(f"{name} must be a non-empty 1-D sequence (one value per iteration), got shape {y.shape}.")
     style = {"marker": "o", "markersize": 4, **cbook.normalize_kwargs(kwargs, Line2D)}
     (line,) = ax.plot(np.arange(y.size), y, label=label, **style)
     # Respect labels the caller chose, e.g. when two traces share an axis.

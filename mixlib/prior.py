@@ -91,6 +91,7 @@ decreases ln p(X | θ) + ln p(θ), exactly as EM never decreases ln p(X | θ).
 constants, so it is a genuine log density of the means and covariances.  The
 inverse Wishart needs ν > D − 1 and the inverse gamma ν > 0.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -108,6 +109,7 @@ from ._validation import (
     real_array,
 )
 from .gmm import check_covariance_type, log_likelihood
+
 DEFAULT_SHRINKAGE = 0.01
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -163,10 +165,7 @@ class ConjugatePrior:
         D = self.n_features
         scale = f"{self.scale:.6g}" if np.ndim(self.scale) == 0 else f"<({D}, {D}) matrix>"
         mean = np.array2string(np.asarray(self.mean), precision=6, separator=", ")
-        return (
-            f"ConjugatePrior(shrinkage={self.shrinkage:.6g}, mean={mean}, dof={self.dof:.6g}, "
-            f"scale={scale})"
-        )
+        return f"ConjugatePrior(shrinkage={self.shrinkage:.6g}, mean={mean}, dof={self.dof:.6g}, scale={scale})"
 
 
 def _finite_number(value, field, symbol):
@@ -417,8 +416,11 @@ def _log_prior(prior, means, covariances, covariance_type):
         trace = np.sum(np.linalg.solve(chol, np.broadcast_to(root, chol.shape)) ** 2, axis=(1, 2))
         log_det_scale = 2.0 * np.log(np.diag(root)).sum()
         inverse_wishart = (
-            0.5 * nu * log_det_scale - 0.5 * nu * D * np.log(2.0) - multigammaln(0.5 * nu, D)
-            - 0.5 * (nu + D + 1) * log_det - 0.5 * trace
+            0.5 * nu * log_det_scale
+            - 0.5 * nu * D * np.log(2.0)
+            - multigammaln(0.5 * nu, D)
+            - 0.5 * (nu + D + 1) * log_det
+            - 0.5 * trace
         )
         return float(mean_terms.sum() + inverse_wishart.sum())
     variances = np.diagonal(covariances, axis1=1, axis2=2)
@@ -444,18 +446,12 @@ def _check_structure(covariances, covariance_type):
                 "have non-zero off-diagonal entries."
             )
     if covariance_type == "spherical" and not np.allclose(diagonal, diagonal[:, :1], rtol=1e-10, atol=0):
-        raise ValueError(
-            "covariance_type='spherical' needs covariances σ²_k I, but some diagonals are not constant."
-        )
+        raise ValueError("covariance_type='spherical' needs covariances σ²_k I, but some diagonals are not constant.")
     if covariance_type == "tied" and not np.allclose(covariances, covariances[:1], rtol=1e-10, atol=0):
-        raise ValueError(
-            "covariance_type='tied' needs one covariance shared by all components, but they differ."
-        )
+        raise ValueError("covariance_type='tied' needs one covariance shared by all components, but they differ.")
 
 
-def log_posterior(
-    X, weights, means, covariances, prior: ConjugatePrior, covariance_type: str = "full"
-) -> float:
+def log_posterior(X, weights, means, covariances, prior: ConjugatePrior, covariance_type: str = "full") -> float:
     """The penalised objective MAP-EM increases: ln p(X | θ) + ln p(θ)."""
     log_p_theta = log_prior(prior, means, covariances, covariance_type)
     return log_likelihood(X, weights, means, covariances) + log_p_theta

@@ -16,6 +16,7 @@ component sitting on the regulariser (a spurious maximum, whose likelihood
 measures ``reg_covar`` rather than the data) is flagged in its row
 (``row.spurious``), and :meth:`ModelSelection.best` can leave such fits out.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -147,7 +148,8 @@ class ModelSelection:
         if not fitted:
             raise SingularityError("no fit of the grid qualifies: every fit collapsed; see the reasons in the table.")
         qualified = [
-            row for row in fitted
+            row
+            for row in fitted
             if not (skip_unconverged and not row.converged) and not (skip_spurious and row.spurious)
         ]
         if not qualified:
@@ -162,6 +164,7 @@ class ModelSelection:
     def sorted(self, criterion: str = "bic") -> tuple:
         """The candidates from best to worst by ``criterion``; failed fits last."""
         criterion = _check_criterion(criterion)
+
         def key(row):
             return (row.failed, 0.0 if row.failed else getattr(row, criterion))
 
@@ -374,6 +377,7 @@ def _seed_streams(seed):
     rng = as_generator(seed)  # the checks; an int seed then gets one stream per fit
     if seed is None or isinstance(seed, np.random.Generator):
         return lambda K, covariance_type: rng
+
     def stream(K, covariance_type):
         return np.random.default_rng([int(seed), K, COVARIANCE_TYPES.index(covariance_type)])
 

@@ -1,4 +1,5 @@
 """One look for every figure in the book."""
+
 from __future__ import annotations
 
 import matplotlib as mpl
@@ -16,24 +17,26 @@ def use_book_style() -> None:
 
     from .plotting import PALETTE
 
-    mpl.rcParams.update({
-        "axes.prop_cycle": cycler(color=list(PALETTE)),
-        "figure.figsize": (6.0, 4.0),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "font.size": 13,
-        "axes.labelsize": 13,
-        "axes.titlesize": 13,
-        "xtick.labelsize": 12,
-        "ytick.labelsize": 12,
-        "legend.fontsize": 12,
-        "legend.frameon": False,
-        "svg.fonttype": "path",
-    })
+    mpl.rcParams.update(
+        {
+            "axes.prop_cycle": cycler(color=list(PALETTE)),
+            "figure.figsize": (6.0, 4.0),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "font.size": 13,
+            "axes.labelsize": 13,
+            "axes.titlesize": 13,
+            "xtick.labelsize": 12,
+            "ytick.labelsize": 12,
+            "legend.fontsize": 12,
+            "legend.frameon": False,
+            "svg.fonttype": "path",
+        }
+    )
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 

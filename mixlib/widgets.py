@@ -17,6 +17,7 @@ The frames come from :mod:`mixlib.frames` (plain numpy) and are drawn by
 :mod:`mixlib.drawing` (matplotlib on axes), so tests and readers can use both
 without any widget.  This is the only module of mixlib that imports ipywidgets.
 """
+
 from __future__ import annotations
 
 import html
@@ -38,6 +39,7 @@ from .drawing import (
     draw_kmeans_frame,
     draw_singularity_frame,
 )
+from .errors import ConvergenceWarning
 from .frames import (
     EMFrame,
     KLFrame,
@@ -60,7 +62,6 @@ from .frames import (
     single_gaussian,
     singularity_frames,
 )
-from .errors import ConvergenceWarning
 from .gmm import COVARIANCE_TYPES, SingularityError, fit_gmm
 from .player import PlayerFrame, is_static, player_html
 
@@ -98,8 +99,9 @@ _INITS = ("k-means++", "random")
 _GIVEN = "given"
 _SVG = "image/svg+xml"
 # Attributes made on first use: a static build never creates a widget.
-_WIDGET_ATTRIBUTES = frozenset({"widget", "play", "slider", "stack", "stacks", "images", "links", "controls",
-                                "status", "kernel_box", "toggle"})
+_WIDGET_ATTRIBUTES = frozenset(
+    {"widget", "play", "slider", "stack", "stacks", "images", "links", "controls", "status", "kernel_box", "toggle"}
+)
 
 
 def kmeans_stepper(X, n_clusters: int = 2, *, seed=0, init=None, max_iter: int = 20, axis_labels=None):
@@ -111,8 +113,17 @@ def kmeans_stepper(X, n_clusters: int = 2, *, seed=0, init=None, max_iter: int =
     return _KMeansStepper(X, n_clusters, seed=seed, init=init, max_iter=max_iter, axis_labels=axis_labels)
 
 
-def em_explorer(X, n_components: int = 2, *, seed=0, init="k-means++", covariance_type: str = "full",
-                reg_covar: float = 1e-6, max_iter: int = 30, axis_labels=None):
+def em_explorer(
+    X,
+    n_components: int = 2,
+    *,
+    seed=0,
+    init="k-means++",
+    covariance_type: str = "full",
+    reg_covar: float = 1e-6,
+    max_iter: int = 30,
+    axis_labels=None,
+):
     """Step through the iterations of EM for a Gaussian mixture on 2-D X.
 
     ``init`` is ``"k-means++"``, ``"random"`` or a tuple (π, μ, Σ) of starting
@@ -121,8 +132,16 @@ def em_explorer(X, n_components: int = 2, *, seed=0, init="k-means++", covarianc
     is a safeguard, not an EM step: with ρ > 0 the log-likelihood can fall, and
     the explorer says so when it does.
     """
-    return _EMExplorer(X, n_components, seed=seed, init=init, covariance_type=covariance_type,
-                       reg_covar=reg_covar, max_iter=max_iter, axis_labels=axis_labels)
+    return _EMExplorer(
+        X,
+        n_components,
+        seed=seed,
+        init=init,
+        covariance_type=covariance_type,
+        reg_covar=reg_covar,
+        max_iter=max_iter,
+        axis_labels=axis_labels,
+    )
 
 
 def singularity_explorer(X, *, point_index=None, sigmas=None, reg_covar: float = 1e-2, axis_labels=None):
@@ -135,8 +154,7 @@ def singularity_explorer(X, *, point_index=None, sigmas=None, reg_covar: float =
     variance from σ² to σ² + reg_covar.  Every frame is pre-rendered, so both
     controls work on the static page too.
     """
-    return _SingularityExplorer(X, point_index=point_index, sigmas=sigmas, reg_covar=reg_covar,
-                                axis_labels=axis_labels)
+    return _SingularityExplorer(X, point_index=point_index, sigmas=sigmas, reg_covar=reg_covar, axis_labels=axis_labels)
 
 
 def kl_explorer(X, weights, means, covariances, *, s_values=None, toward=None, axis_labels=None):
@@ -185,9 +203,16 @@ class Explorer:
         """The explorer without a kernel: :func:`mixlib.player.player_html` of its frames."""
         # Shown at 100 CSS px per inch at most, smaller on a narrow screen.
         width, height = (round(v * 100) for v in self._renderer.figure.get_size_inches())
-        return player_html(self._player_variants(), title=self.title, step=self.step_name, note=self._note(),
-                           choice_label=getattr(self, "choice_label", ""), interval_ms=self.interval_ms,
-                           width=width, height=height)
+        return player_html(
+            self._player_variants(),
+            title=self.title,
+            step=self.step_name,
+            note=self._note(),
+            choice_label=getattr(self, "choice_label", ""),
+            interval_ms=self.interval_ms,
+            width=width,
+            height=height,
+        )
 
     def _note(self) -> str:
         return ""
@@ -206,10 +231,23 @@ class Explorer:
         return self._renderer.artists
 
     def _frame_player(self, n_frames, description):
-        self.play = widgets.Play(value=0, min=0, max=n_frames - 1, interval=self.interval_ms, repeat=False,
-                                 description="play", layout=widgets.Layout(width="auto"))
-        self.slider = widgets.IntSlider(value=0, min=0, max=n_frames - 1, description=description,
-                                        continuous_update=True, style={"description_width": "initial"})
+        self.play = widgets.Play(
+            value=0,
+            min=0,
+            max=n_frames - 1,
+            interval=self.interval_ms,
+            repeat=False,
+            description="play",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.slider = widgets.IntSlider(
+            value=0,
+            min=0,
+            max=n_frames - 1,
+            description=description,
+            continuous_update=True,
+            style={"description_width": "initial"},
+        )
         self.links = [widgets.jslink((self.play, "value"), (self.slider, "value"))]
         self.slider.observe(self._on_slider, names="value")
 
@@ -253,9 +291,10 @@ class _SteppingExplorer(Explorer):
             control.observe(self._on_control, names="value")
         self.status = widgets.HTML(self._trace_warning())
         note = widgets.HTML(f"<small><i>{html.escape(KERNEL_NOTE)}</i></small>")
-        rows = [widgets.HBox(list(self.controls.values())[i:i + 3]) for i in range(0, len(self.controls), 3)]
-        self.kernel_box = widgets.VBox([note, *rows, self.status],
-                                       layout=widgets.Layout(border="1px solid #ddd", padding="2px 6px"))
+        rows = [widgets.HBox(list(self.controls.values())[i : i + 3]) for i in range(0, len(self.controls), 3)]
+        self.kernel_box = widgets.VBox(
+            [note, *rows, self.status], layout=widgets.Layout(border="1px solid #ddd", padding="2px 6px")
+        )
         self.widget = widgets.VBox([widgets.HBox([self.play, self.slider]), self.stack, self.kernel_box])
 
     def _n_frames(self):
@@ -370,16 +409,18 @@ class _KMeansStepper(_SteppingExplorer):
         return {
             "n_clusters": _k_slider(self.settings["n_clusters"]),
             "seed": _seed_box(self.settings["seed"]),
-            "init": widgets.Dropdown(options=inits, value=self.settings["init"], description="init",
-                                     layout=widgets.Layout(width="180px")),
+            "init": widgets.Dropdown(
+                options=inits, value=self.settings["init"], description="init", layout=widgets.Layout(width="180px")
+            ),
         }
 
     def _note(self):
         return "In Jupyter or on Binder this explorer also lets you change K, the seed and the initialisation."
 
     def _fit(self, n_clusters, seed, init):
-        return kmeans(self.X, n_clusters, init=self._given if init == _GIVEN else init,
-                      max_iter=self.max_iter, seed=seed)
+        return kmeans(
+            self.X, n_clusters, init=self._given if init == _GIVEN else init, max_iter=self.max_iter, seed=seed
+        )
 
     def _frames_of(self, result):
         """The frames of a run and the trace's limits, fixed for the whole run."""
@@ -390,8 +431,14 @@ class _KMeansStepper(_SteppingExplorer):
         return describe_kmeans_frame(self.frames[index], n)
 
     def _draw(self, axes, index):
-        return draw_kmeans_frame(axes, self.X, self.frames[index], limits=self._limits,
-                                 trace_limits=self._trace_limits, axis_labels=self.axis_labels)
+        return draw_kmeans_frame(
+            axes,
+            self.X,
+            self.frames[index],
+            limits=self._limits,
+            trace_limits=self._trace_limits,
+            axis_labels=self.axis_labels,
+        )
 
 
 class _EMExplorer(_SteppingExplorer):
@@ -402,9 +449,14 @@ class _EMExplorer(_SteppingExplorer):
 
     def __init__(self, X, n_components, *, seed, init, covariance_type, reg_covar, max_iter, axis_labels):
         self._given = None if isinstance(init, str) else tuple(init)
-        settings = {"n_components": n_components, "seed": seed,
-                    "init": init if isinstance(init, str) else _GIVEN,
-                    "covariance_type": covariance_type, "reg_covar": float(reg_covar), "prior": None}
+        settings = {
+            "n_components": n_components,
+            "seed": seed,
+            "init": init if isinstance(init, str) else _GIVEN,
+            "covariance_type": covariance_type,
+            "reg_covar": float(reg_covar),
+            "prior": None,
+        }
         self.max_iter = max_iter
         super().__init__(X, settings, axis_labels)
 
@@ -414,31 +466,53 @@ class _EMExplorer(_SteppingExplorer):
         return {
             "n_components": _k_slider(self.settings["n_components"]),
             "seed": _seed_box(self.settings["seed"]),
-            "init": widgets.Dropdown(options=inits, value=self.settings["init"], description="init",
-                                     layout=widgets.Layout(width="180px")),
-            "covariance_type": widgets.Dropdown(options=COVARIANCE_TYPES, value=self.settings["covariance_type"],
-                                                description="covariance", layout=widgets.Layout(width="200px")),
-            "reg_covar": widgets.Dropdown(options=[(f"{c:g}", c) for c in choices],
-                                          value=self.settings["reg_covar"], description=REG_COVAR_LABEL,
-                                          style={"description_width": "initial"},
-                                          layout=widgets.Layout(width="360px")),
-            "prior": widgets.Dropdown(options=PRIOR_CHOICES, value=self.settings["prior"], description="prior",
-                                      layout=widgets.Layout(width="300px")),
+            "init": widgets.Dropdown(
+                options=inits, value=self.settings["init"], description="init", layout=widgets.Layout(width="180px")
+            ),
+            "covariance_type": widgets.Dropdown(
+                options=COVARIANCE_TYPES,
+                value=self.settings["covariance_type"],
+                description="covariance",
+                layout=widgets.Layout(width="200px"),
+            ),
+            "reg_covar": widgets.Dropdown(
+                options=[(f"{c:g}", c) for c in choices],
+                value=self.settings["reg_covar"],
+                description=REG_COVAR_LABEL,
+                style={"description_width": "initial"},
+                layout=widgets.Layout(width="360px"),
+            ),
+            "prior": widgets.Dropdown(
+                options=PRIOR_CHOICES,
+                value=self.settings["prior"],
+                description="prior",
+                layout=widgets.Layout(width="300px"),
+            ),
         }
 
     def _note(self):
-        return (self._fell() + (" " if self._fell() else "") +
-                "In Jupyter or on Binder this explorer also lets you change K, the seed, the initialisation, "
-                "the covariance type, ρ (the value added to the diagonal of each covariance matrix) "
-                "and a MAP prior.")
+        return (
+            self._fell()
+            + (" " if self._fell() else "")
+            + "In Jupyter or on Binder this explorer also lets you change K, the seed, the initialisation, "
+            "the covariance type, ρ (the value added to the diagonal of each covariance matrix) "
+            "and a MAP prior."
+        )
 
     def _fit(self, n_components, seed, init, covariance_type, reg_covar, prior):
         with warnings.catch_warnings():
             # max_iter is how many frames to show, not a claim of convergence.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return fit_gmm(self.X, n_components, covariance_type=covariance_type,
-                           init=self._given if init == _GIVEN else init, max_iter=self.max_iter,
-                           reg_covar=reg_covar, seed=seed, prior=prior)
+            return fit_gmm(
+                self.X,
+                n_components,
+                covariance_type=covariance_type,
+                init=self._given if init == _GIVEN else init,
+                max_iter=self.max_iter,
+                reg_covar=reg_covar,
+                seed=seed,
+                prior=prior,
+            )
 
     def _objective(self, result):
         """The trace EM never lowers: ln p(X | θ), or ln p(X | θ) + ln p(θ) under a prior."""
@@ -461,9 +535,11 @@ class _EMExplorer(_SteppingExplorer):
         if not len(fell):
             return ""
         where = ", ".join(str(i) for i in fell[:5]) + (", …" if len(fell) > 5 else "")
-        return (f"The {name} fell at iteration {where}: adding ρ = {self.result.reg_covar:g} to Σ_k "
-                f"after the M step is a heuristic, not the maximiser of Q, so EM's guarantee is lost. "
-                f"The MAP prior keeps it: its M step maximises the penalised Q exactly.")
+        return (
+            f"The {name} fell at iteration {where}: adding ρ = {self.result.reg_covar:g} to Σ_k "
+            f"after the M step is a heuristic, not the maximiser of Q, so EM's guarantee is lost. "
+            f"The MAP prior keeps it: its M step maximises the penalised Q exactly."
+        )
 
     def _describe(self, index, n):
         frame = self.frames[index]
@@ -472,9 +548,17 @@ class _EMExplorer(_SteppingExplorer):
     def _draw(self, axes, index):
         frame = self.frames[index]
         trace, name = self._objective(self.result)
-        return draw_em_frame(axes, self.X, frame.step, trace, responsibilities=frame.responsibilities,
-                             limits=self._limits, trace_limits=self._trace_limits, axis_labels=self.axis_labels,
-                             trace_label=name)
+        return draw_em_frame(
+            axes,
+            self.X,
+            frame.step,
+            trace,
+            responsibilities=frame.responsibilities,
+            limits=self._limits,
+            trace_limits=self._trace_limits,
+            axis_labels=self.axis_labels,
+            trace_label=name,
+        )
 
 
 class _SingularityExplorer(Explorer):
@@ -500,15 +584,20 @@ class _SingularityExplorer(Explorer):
         scale = float(X.std(axis=0).min())
         self.sigmas = scale * np.exp(np.linspace(0.0, -30.0, 16)) if sigmas is None else np.asarray(sigmas, float)
         self.reg_covars = (0.0, float(reg_covar))
-        self.frames = {r: singularity_frames(X, self.sigmas, point_index=self.point_index, reg_covar=r)
-                       for r in self.reg_covars}
+        self.frames = {
+            r: singularity_frames(X, self.sigmas, point_index=self.point_index, reg_covar=r) for r in self.reg_covars
+        }
         self.baseline = gmm.log_likelihood(X, *single_gaussian(X))
         self._set_limits()
         self._renderer = FrameRenderer()
         n = len(self.sigmas)
-        self._svgs = {r: [self._renderer.render(lambda axes, r=r, i=i: self._draw(axes, r, i), (r, i), format="svg")
-                          for i in range(n)]
-                      for r in self.reg_covars}
+        self._svgs = {
+            r: [
+                self._renderer.render(lambda axes, r=r, i=i: self._draw(axes, r, i), (r, i), format="svg")
+                for i in range(n)
+            ]
+            for r in self.reg_covars
+        }
 
     def _labels(self):
         return [("variance σ²", 0.0), (f"σ² + {self.reg_covars[1]:g}", self.reg_covars[1])]
@@ -519,10 +608,15 @@ class _SingularityExplorer(Explorer):
         self.stacks = {r: widgets.Stack(children=self.images[r], selected_index=0) for r in self.reg_covars}
         self.stack = widgets.Stack(children=[self.stacks[r] for r in self.reg_covars], selected_index=0)
         self._frame_player(n, self.step_name)
-        self.toggle = widgets.ToggleButtons(options=self._labels(), value=0.0, description="variance",
-                                            style={"description_width": "initial", "button_width": "auto"})
-        self.links += [widgets.jslink((self.slider, "value"), (self.stacks[r], "selected_index"))
-                       for r in self.reg_covars]
+        self.toggle = widgets.ToggleButtons(
+            options=self._labels(),
+            value=0.0,
+            description="variance",
+            style={"description_width": "initial", "button_width": "auto"},
+        )
+        self.links += [
+            widgets.jslink((self.slider, "value"), (self.stacks[r], "selected_index")) for r in self.reg_covars
+        ]
         self.links.append(widgets.jslink((self.toggle, "index"), (self.stack, "selected_index")))
         self.toggle.observe(self._on_toggle, names="index")
         self.controls = {"reg_covar": self.toggle}
@@ -534,9 +628,16 @@ class _SingularityExplorer(Explorer):
 
     def _player_variants(self):
         n = len(self.sigmas)
-        return [(label, [PlayerFrame(self._svgs[r][i], _SVG, describe_singularity_frame(self.frames[r][i], i, n))
-                         for i in range(n)])
-                for label, r in self._labels()]
+        return [
+            (
+                label,
+                [
+                    PlayerFrame(self._svgs[r][i], _SVG, describe_singularity_frame(self.frames[r][i], i, n))
+                    for i in range(n)
+                ],
+            )
+            for label, r in self._labels()
+        ]
 
     def _set_limits(self):
         X = self.X
@@ -552,8 +653,9 @@ class _SingularityExplorer(Explorer):
         xlim = padded(X[:, 0])
         grid = np.linspace(*xlim, 400)[:, None]
         lowest = min(np.exp(gmm.log_density(grid, f.weights, f.means, f.covariances)).min() for f in all_frames)
-        highest = max(np.exp(gmm.log_density(X[[f.point_index]], f.weights, f.means, f.covariances))[0]
-                      for f in all_frames)
+        highest = max(
+            np.exp(gmm.log_density(X[[f.point_index]], f.weights, f.means, f.covariances))[0] for f in all_frames
+        )
         self._limits = (xlim, (lowest / 10.0, highest * 5.0))
 
     def _frame_key(self):
@@ -564,10 +666,16 @@ class _SingularityExplorer(Explorer):
 
     def _draw(self, axes, reg_covar, index):
         other = self.frames[self.reg_covars[1] if reg_covar == self.reg_covars[0] else self.reg_covars[0]][index]
-        return draw_singularity_frame(axes, self.X, self.frames[reg_covar][index],
-                                      reference=(other.log_sigmas, other.log_likelihoods), baseline=self.baseline,
-                                      limits=self._limits, trace_limits=self._trace_limits,
-                                      axis_labels=self.axis_labels)
+        return draw_singularity_frame(
+            axes,
+            self.X,
+            self.frames[reg_covar][index],
+            reference=(other.log_sigmas, other.log_likelihoods),
+            baseline=self.baseline,
+            limits=self._limits,
+            trace_limits=self._trace_limits,
+            axis_labels=self.axis_labels,
+        )
 
     def _on_slider(self, change):
         for stack in self.stacks.values():
@@ -600,8 +708,10 @@ class _KLExplorer(Explorer):
         self._value_limits = (low - 0.15 * span, high + 0.12 * span)
         # Narrower than the other explorers': its bars need less room than a trace.
         self._renderer = FrameRenderer(n_axes=2 if two_d else 1, width_ratios=(1.0, 1.1), figsize=KL_FIGSIZE)
-        self._svgs = [self._renderer.render(lambda axes, i=i: self._draw(axes, i), i, format="svg")
-                      for i in range(len(self.frames))]
+        self._svgs = [
+            self._renderer.render(lambda axes, i=i: self._draw(axes, i), i, format="svg")
+            for i in range(len(self.frames))
+        ]
 
     def _build_widgets(self):
         self.images = [self._image(svg) for svg in self._svgs]
@@ -614,16 +724,19 @@ class _KLExplorer(Explorer):
         self.widget = widgets.VBox([widgets.HBox([self.play, self.slider]), caption, self.stack])
 
     def _note(self):
-        return (f"Stages 0–{len(self.frames) - 3}: q moves from γ towards {self._target} with θ fixed; then the E step "
-                "(q ← γ) and the M step (θ ← argmax ℱ).")
+        return (
+            f"Stages 0–{len(self.frames) - 3}: q moves from γ towards {self._target} with θ fixed; then the E step "
+            "(q ← γ) and the M step (θ ← argmax ℱ)."
+        )
 
     def _n_frames(self):
         return len(self.frames)
 
     def _player_variants(self):
         n = len(self.frames)
-        return [("", [PlayerFrame(svg, _SVG, describe_kl_frame(self.frames[i], i, n))
-                      for i, svg in enumerate(self._svgs)])]
+        return [
+            ("", [PlayerFrame(svg, _SVG, describe_kl_frame(self.frames[i], i, n)) for i, svg in enumerate(self._svgs)])
+        ]
 
     def _frame_key(self):
         return self.slider.value
@@ -634,8 +747,15 @@ class _KLExplorer(Explorer):
     def _draw(self, axes, index):
         frame = self.frames[index]
         previous = self.parameters if frame.stage == "M step" else None
-        return draw_kl_frame(axes, self.X, frame, previous=previous, value_limits=self._value_limits,
-                             limits=self._limits, axis_labels=self.axis_labels)
+        return draw_kl_frame(
+            axes,
+            self.X,
+            frame,
+            previous=previous,
+            value_limits=self._value_limits,
+            limits=self._limits,
+            axis_labels=self.axis_labels,
+        )
 
     def _on_slider(self, change):
         self.stack.selected_index = change["new"]
@@ -648,22 +768,33 @@ class _KLExplorer(Explorer):
 def _blank_svg() -> bytes:
     """The placeholder of a frame not drawn yet: an empty picture of a frame's size."""
     width, height = (round(v * 100) for v in FIGSIZE)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="white"/></svg>').encode()
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="white"/></svg>'
+    ).encode()
 
 
 def _k_slider(value):
-    return widgets.IntSlider(value=value, min=1, max=MAX_COMPONENTS, description="K", continuous_update=False,
-                             layout=widgets.Layout(width="220px"))
+    return widgets.IntSlider(
+        value=value,
+        min=1,
+        max=MAX_COMPONENTS,
+        description="K",
+        continuous_update=False,
+        layout=widgets.Layout(width="220px"),
+    )
 
 
 def _seed_box(value):
-    return widgets.BoundedIntText(value=value, min=0, max=999_999, description="seed",
-                                  layout=widgets.Layout(width="150px"))
+    return widgets.BoundedIntText(
+        value=value, min=0, max=999_999, description="seed", layout=widgets.Layout(width="150px")
+    )
 
 
 def _describe(settings) -> str:
-    return ", ".join(f"{'K' if name in ('n_clusters', 'n_components') else name}={value:g}"
-                     if isinstance(value, float) else
-                     f"{'K' if name in ('n_clusters', 'n_components') else name}={value}"
-                     for name, value in settings.items())
+    return ", ".join(
+        f"{'K' if name in ('n_clusters', 'n_components') else name}={value:g}"
+        if isinstance(value, float)
+        else f"{'K' if name in ('n_clusters', 'n_components') else name}={value}"
+        for name, value in settings.items()
+    )

@@ -1,4 +1,5 @@
 """What the tests of the exercise checkers share."""
+
 import pytest
 
 
@@ -24,9 +25,14 @@ def mistakes_test(*checkers):
     """A test, parametrised over every row of every checker's table of mistakes: the checker rejects
     the row's wrong implementation, and its feedback says what the row promises."""
 
-    @pytest.mark.parametrize("checker, mistake", [
-        pytest.param(checker, mistake, id=f"{checker.__name__}: {mistake.name}")
-        for checker in checkers for mistake in checker.mistakes])
+    @pytest.mark.parametrize(
+        "checker, mistake",
+        [
+            pytest.param(checker, mistake, id=f"{checker.__name__}: {mistake.name}")
+            for checker in checkers
+            for mistake in checker.mistakes
+        ],
+    )
     def test_names_each_known_mistake(checker, mistake):
         assert_rejected(checker(mistake.wrong), mistake.feedback)
 
@@ -36,8 +42,10 @@ def mistakes_test(*checkers):
 def solutions_test(*pairs):
     """A test, parametrised over (checker, solution) pairs: each checker accepts each correct answer."""
 
-    @pytest.mark.parametrize("checker, solution", [
-        pytest.param(checker, solution, id=f"{checker.__name__}: {solution.__name__}") for checker, solution in pairs])
+    @pytest.mark.parametrize(
+        "checker, solution",
+        [pytest.param(checker, solution, id=f"{checker.__name__}: {solution.__name__}") for checker, solution in pairs],
+    )
     def test_accepts_correct_answers(checker, solution):
         assert_accepted(checker(solution))
 

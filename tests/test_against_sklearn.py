@@ -1,4 +1,5 @@
 """mixlib against scikit-learn: EM from identical starts, Lloyd's k-means, BIC/AIC."""
+
 import warnings
 
 import numpy as np
@@ -65,7 +66,8 @@ def to_sklearn_precisions(covariances, covariance_type):
 def to_sklearn_covariances(covariances, covariance_type):
     diagonals = np.diagonal(covariances, axis1=1, axis2=2)
     return {"full": covariances, "tied": covariances[0], "diag": diagonals, "spherical": diagonals[:, 0]}[
-        covariance_type]
+        covariance_type
+    ]
 
 
 def from_sklearn_covariances(sk_covariances, covariance_type, D, K=None):
@@ -106,8 +108,7 @@ def test_em_matches_sklearn_from_the_same_start(request, dataset, covariance_typ
     X = request.getfixturevalue(fixture)
     start = starting_parameters(X, K, covariance_type, seed)
 
-    ours = mixlib.fit_gmm(X, K, covariance_type=covariance_type, init=start,
-                          tol=0, max_iter=N_ITER, reg_covar=REG)
+    ours = mixlib.fit_gmm(X, K, covariance_type=covariance_type, init=start, tol=0, max_iter=N_ITER, reg_covar=REG)
     theirs = fit_sklearn(X, K, covariance_type, start)
 
     assert ours.n_iter == N_ITER == theirs.n_iter_
@@ -131,8 +132,7 @@ def test_every_iteration_matches_sklearn(blobs3d, covariance_type):
     equals mixlib's history entry m."""
     X, K = blobs3d, 3
     start = starting_parameters(X, K, covariance_type, seed=5)
-    ours = mixlib.fit_gmm(X, K, covariance_type=covariance_type, init=start,
-                          tol=0, max_iter=6, reg_covar=REG)
+    ours = mixlib.fit_gmm(X, K, covariance_type=covariance_type, init=start, tol=0, max_iter=6, reg_covar=REG)
     np.testing.assert_allclose(ours.history[0].weights, start[0])
     np.testing.assert_allclose(ours.history[0].means, start[1])
     for m in range(1, 7):
@@ -227,8 +227,9 @@ def test_tied_covariances_are_one_matrix(request, dataset):
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_log_density_is_score_samples(blobs3d, covariance_type):
     start = starting_parameters(blobs3d, 3, covariance_type, seed=3)
-    ours = mixlib.fit_gmm(blobs3d, 3, covariance_type=covariance_type, init=start, tol=0, max_iter=N_ITER,
-                          reg_covar=REG)
+    ours = mixlib.fit_gmm(
+        blobs3d, 3, covariance_type=covariance_type, init=start, tol=0, max_iter=N_ITER, reg_covar=REG
+    )
     theirs = fit_sklearn(blobs3d, 3, covariance_type, start)
     grid = np.random.default_rng(0).normal(scale=6.0, size=(50, 3))
     np.testing.assert_allclose(ours.log_density(grid), theirs.score_samples(grid), rtol=1e-6)

@@ -1,4 +1,5 @@
 """Bad input gives an error that names the argument, never a silent NaN."""
+
 import numpy as np
 import pytest
 
@@ -95,8 +96,15 @@ def test_fewer_samples_than_components(X):
 
 @pytest.mark.parametrize(
     "bad, error",
-    [(0, ValueError), (-1, ValueError), (2.5, TypeError), (2.0, TypeError), (True, TypeError),
-     ("2", TypeError), (None, TypeError)],
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (2.5, TypeError),
+        (2.0, TypeError),
+        (True, TypeError),
+        ("2", TypeError),
+        (None, TypeError),
+    ],
 )
 def test_n_components_must_be_a_positive_integer(X, bad, error):
     with pytest.raises(error, match="n_components must be a positive integer"):
@@ -198,8 +206,7 @@ def test_initial_means_of_wrong_shape(X, params, means):
         mixlib.fit_gmm(X, 2, init=(weights, means, covariances))
 
 
-@pytest.mark.parametrize("covariances", [np.ones((2, 2)), np.tile(np.eye(3), (2, 1, 1)),
-                                         np.tile(np.eye(2), (3, 1, 1))])
+@pytest.mark.parametrize("covariances", [np.ones((2, 2)), np.tile(np.eye(3), (2, 1, 1)), np.tile(np.eye(2), (3, 1, 1))])
 def test_initial_covariances_of_wrong_shape(X, params, covariances):
     weights, means, _ = params
     with pytest.raises(ValueError, match=r"covariances must have shape \(K, D, D\) = \(2, 2, 2\)"):
@@ -208,10 +215,12 @@ def test_initial_covariances_of_wrong_shape(X, params, covariances):
 
 @pytest.mark.parametrize(
     "bad",
-    [np.array([[1.0, 2.0], [2.0, 1.0]]),  # indefinite
-     np.array([[1.0, 1.0], [1.0, 1.0]]),  # singular
-     -np.eye(2),                           # negative definite
-     np.zeros((2, 2))],
+    [
+        np.array([[1.0, 2.0], [2.0, 1.0]]),  # indefinite
+        np.array([[1.0, 1.0], [1.0, 1.0]]),  # singular
+        -np.eye(2),  # negative definite
+        np.zeros((2, 2)),
+    ],
 )
 def test_initial_covariance_not_positive_definite(X, params, bad):
     weights, means, covariances = params
@@ -307,8 +316,9 @@ SEEDED_CALLS = {
 
 
 @pytest.mark.parametrize("call", sorted(SEEDED_CALLS))
-@pytest.mark.parametrize("bad", [1.5, "42", True, [1, 2], np.random.RandomState(0)],
-                         ids=["float", "str", "bool", "list", "RandomState"])
+@pytest.mark.parametrize(
+    "bad", [1.5, "42", True, [1, 2], np.random.RandomState(0)], ids=["float", "str", "bool", "list", "RandomState"]
+)
 def test_seed_of_wrong_type(X, call, bad):
     with pytest.raises(TypeError, match="seed must be None, an int or a numpy Generator"):
         SEEDED_CALLS[call](X, bad)
@@ -416,8 +426,9 @@ def test_negative_seed(X, call):
         SEEDED_CALLS[call](X, -1)
 
 
-@pytest.mark.parametrize("bad", ["abc", [["a", "b"]] * 60, np.full((60, 2), 0.5 + 0j)],
-                         ids=["string", "strings", "complex"])
+@pytest.mark.parametrize(
+    "bad", ["abc", [["a", "b"]] * 60, np.full((60, 2), 0.5 + 0j)], ids=["string", "strings", "complex"]
+)
 def test_m_step_responsibilities_not_real_numbers(X, bad):
     with pytest.raises(TypeError, match="responsibilities must be"):
         gmm.m_step(X, bad)

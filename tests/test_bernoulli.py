@@ -1,5 +1,6 @@
 """The Bernoulli mixture: densities against scipy, the M step against a numerical maximiser,
 EM's monotone objective, restarts, the digits loader and bad input."""
+
 import warnings
 
 import numpy as np
@@ -36,10 +37,12 @@ def test_log_likelihood_is_scipy_bernoulli(binary, parameters):
     weights, means = parameters
     X = binary[(binary[:, 0] == 0) & (binary[:, 1] == 1)][:40]  # points every component can make
     assert len(X) > 10
-    np.testing.assert_allclose(bernoulli.log_density(X, weights, means), direct_log_density(X, weights, means),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        bernoulli.log_density(X, weights, means), direct_log_density(X, weights, means), rtol=1e-12
+    )
     assert bernoulli.log_likelihood(X, weights, means) == pytest.approx(
-        direct_log_density(X, weights, means).sum(), rel=1e-12)
+        direct_log_density(X, weights, means).sum(), rel=1e-12
+    )
     resp = bernoulli.responsibilities(X, weights, means)
     joint = np.column_stack([w * np.prod(stats.bernoulli.pmf(X, m), axis=1) for w, m in zip(weights, means)])
     np.testing.assert_allclose(resp, joint / joint.sum(axis=1, keepdims=True), rtol=1e-10)
@@ -75,7 +78,7 @@ def test_the_density_does_not_underflow_in_many_dimensions():
     means[1] = 0.4
     ll = bernoulli.log_density(X, [0.5, 0.5], means)
     assert np.all(np.isfinite(ll)) and np.all(ll < -3000)
-    per_component = (X @ np.log(means).T + (1 - X) @ np.log1p(-means).T)
+    per_component = X @ np.log(means).T + (1 - X) @ np.log1p(-means).T
     np.testing.assert_allclose(ll, logsumexp(per_component + np.log(0.5), axis=1), rtol=1e-12)
 
 
@@ -93,13 +96,14 @@ def test_m_step_is_the_maximiser_of_q(binary, alpha):
             on = resp[:, k] @ X[:, d]
             off = resp[:, k] @ (1 - X[:, d])
 
-            def negative_q(mu):
+            def negative_q(mu, on=on, off=off):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     value = np.nan_to_num((on + alpha) * np.log(mu)) + np.nan_to_num((off + alpha) * np.log1p(-mu))
                 return -value
 
-            found = optimize.minimize_scalar(negative_q, bounds=(0.0, 1.0), method="bounded",
-                                             options={"xatol": 1e-10}).x
+            found = optimize.minimize_scalar(
+                negative_q, bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-10}
+            ).x
             assert means[k, d] == pytest.approx(found, abs=1e-6)
             assert negative_q(means[k, d]) <= negative_q(found) + 1e-9
     assert np.all(means[:, 2] == (0.0 if alpha == 0 else means[:, 2]))
@@ -126,8 +130,9 @@ def test_em_never_lowers_its_objective_and_reports_the_last_parameters(binary, a
     assert fit.converged and len(fit.history) == fit.n_iter + 1
     trace = fit.log_likelihoods if alpha == 0 else fit.log_posteriors
     assert np.all(np.diff(trace) >= -1e-10 * np.abs(trace[1:]))
-    direct = logsumexp(np.log(fit.weights) + binary @ np.log(fit.means).T + (1 - binary) @ np.log1p(-fit.means).T,
-                       axis=1).sum()
+    direct = logsumexp(
+        np.log(fit.weights) + binary @ np.log(fit.means).T + (1 - binary) @ np.log1p(-fit.means).T, axis=1
+    ).sum()
     assert fit.log_likelihood == pytest.approx(direct, rel=1e-12)
     if alpha == 0:
         assert fit.log_posterior is None and fit.log_posteriors is None
@@ -141,8 +146,7 @@ def test_em_never_lowers_its_objective_and_reports_the_last_parameters(binary, a
         resp = bernoulli.responsibilities(binary, before.weights, before.means)
         for ours, theirs in zip(bernoulli.m_step(binary, resp, smoothing=alpha), (after.weights, after.means)):
             np.testing.assert_allclose(ours, theirs, rtol=1e-12)
-    np.testing.assert_allclose(fit.responsibilities(binary),
-                               bernoulli.responsibilities(binary, fit.weights, fit.means))
+    np.testing.assert_allclose(fit.responsibilities(binary), bernoulli.responsibilities(binary, fit.weights, fit.means))
 
 
 def test_max_iter_warns_and_tol_zero_runs_exactly(binary):
@@ -198,30 +202,61 @@ def test_load_digits():
             mixlib.load_digits(threshold=bad)
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda X: mixlib.fit_bernoulli_mixture(X * 16, 2), ValueError, r"X must be binary .*X\[0, 0\] = 16.*threshold"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X - 0.5, 2), ValueError, "X must be binary"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X[:, 0], 2), ValueError, "must be 2-D"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 0), ValueError, "n_components must be a positive integer"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X[:2], 3), ValueError, "needs at least 3 samples"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, smoothing=-1), ValueError, "smoothing must be a finite non-negative"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, init="k-means++"), ValueError, "init must be 'random' or a tuple"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=np.ones(2)), TypeError, "init must be 'random' or a tuple"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=([1.0], np.full((1, 12), 0.5))), ValueError,
-     "init has 1 components but n_components=2"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=([0.5, 0.5], np.full((2, 12), 1.5))), ValueError,
-     r"means must be pixel probabilities in \[0, 1\]"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=([0.5, 0.5], np.full((2, 12), 0.0))), ValueError,
-     "has probability 0 under every component"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=([0.5, 0.5], np.full((2, 5), 0.5))), ValueError,
-     "dimension D = 5, but X has 12"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, max_iter=0), ValueError, "max_iter must be a positive integer"),
-    (lambda X: mixlib.fit_bernoulli_mixture(X, 2, keep_history="yes"), TypeError, "keep_history must be True or False"),
-    (lambda X: bernoulli.log_likelihood(X, [0.6, 0.6], np.full((2, 12), 0.5)), ValueError, "weights must sum to 1"),
-    (lambda X: bernoulli.m_step(X, np.ones((len(X), 2))), ValueError, "each row of responsibilities must sum to 1"),
-    (lambda X: bernoulli.m_step(X, np.full((3, 2), 0.5)), ValueError, "responsibilities must have shape"),
-    (lambda X: bernoulli.sample(0, [1.0], np.full((1, 3), 0.5)), ValueError, "n must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda X: mixlib.fit_bernoulli_mixture(X * 16, 2),
+            ValueError,
+            r"X must be binary .*X\[0, 0\] = 16.*threshold",
+        ),
+        (lambda X: mixlib.fit_bernoulli_mixture(X - 0.5, 2), ValueError, "X must be binary"),
+        (lambda X: mixlib.fit_bernoulli_mixture(X[:, 0], 2), ValueError, "must be 2-D"),
+        (lambda X: mixlib.fit_bernoulli_mixture(X, 0), ValueError, "n_components must be a positive integer"),
+        (lambda X: mixlib.fit_bernoulli_mixture(X[:2], 3), ValueError, "needs at least 3 samples"),
+        (
+            lambda X: mixlib.fit_bernoulli_mixture(X, 2, smoothing=-1),
+            ValueError,
+            "smoothing must be a finite non-negative",
+        ),
+        (
+            lambda X: mixlib.fit_bernoulli_mixture(X, 2, init="k-means++"),
+            ValueError,
+            "init must be 'random' or a tuple",
+        ),
+        (lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=np.ones(2)), TypeError, "init must be 'random' or a tuple"),
+        (
+            lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=([1.0], np.full((1, 12), 0.5))),
+            ValueError,
+            "init has 1 components but n_components=2",
+        ),
+        (
+            lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=([0.5, 0.5], np.full((2, 12), 1.5))),
+            ValueError,
+            r"means must be pixel probabilities in \[0, 1\]",
+        ),
+        (
+            lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=([0.5, 0.5], np.full((2, 12), 0.0))),
+            ValueError,
+            "has probability 0 under every component",
+        ),
+        (
+            lambda X: mixlib.fit_bernoulli_mixture(X, 2, init=([0.5, 0.5], np.full((2, 5), 0.5))),
+            ValueError,
+            "dimension D = 5, but X has 12",
+        ),
+        (lambda X: mixlib.fit_bernoulli_mixture(X, 2, max_iter=0), ValueError, "max_iter must be a positive integer"),
+        (
+            lambda X: mixlib.fit_bernoulli_mixture(X, 2, keep_history="yes"),
+            TypeError,
+            "keep_history must be True or False",
+        ),
+        (lambda X: bernoulli.log_likelihood(X, [0.6, 0.6], np.full((2, 12), 0.5)), ValueError, "weights must sum to 1"),
+        (lambda X: bernoulli.m_step(X, np.ones((len(X), 2))), ValueError, "each row of responsibilities must sum to 1"),
+        (lambda X: bernoulli.m_step(X, np.full((3, 2), 0.5)), ValueError, "responsibilities must have shape"),
+        (lambda X: bernoulli.sample(0, [1.0], np.full((1, 3), 0.5)), ValueError, "n must be a positive integer"),
+    ],
+)
 def test_bad_input_gets_a_clear_error(binary, call, error, message):
     with pytest.raises(error, match=message):
         call(binary)

@@ -1,4 +1,5 @@
 """mixlib.bounds: slices of the EM bound, hard EM, and the logistic encoder."""
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -52,9 +53,18 @@ def test_bounds_lie_below_and_touch_where_q_is_the_posterior(faithful, iterates)
     s = np.linspace(-0.5, 2.5, 31)
     tables = [gmm.responsibilities(faithful, *theta) for theta in iterates[:2]]
     log_p, F = bounds.along_path(faithful, iterates, s, tables)
-    direct = [logsumexp(np.column_stack([np.log(w) + multivariate_normal(m, S).logpdf(faithful)
-                                         for w, m, S in zip(*bounds.path_through(iterates, si))]), axis=1).sum()
-              for si in s]
+    direct = [
+        logsumexp(
+            np.column_stack(
+                [
+                    np.log(w) + multivariate_normal(m, S).logpdf(faithful)
+                    for w, m, S in zip(*bounds.path_through(iterates, si))
+                ]
+            ),
+            axis=1,
+        ).sum()
+        for si in s
+    ]
     np.testing.assert_allclose(log_p, direct, rtol=1e-12)
     assert np.all(F <= log_p + 1e-9)
     for j, touch in enumerate([0.0, 1.0]):
@@ -78,8 +88,9 @@ def test_random_neighbours_are_valid_and_lower_the_bound_at_the_m_step(faithful,
     assert level < best
     assert any(em.free_energy(faithful, q, *theta) > level for theta in bounds.random_neighbours(off, 50, 1e-3, seed=0))
     not_a_maximum = bounds.random_neighbours(iterates[0], 50, 1e-3, seed=0)
-    assert any(em.free_energy(faithful, q, *theta) > em.free_energy(faithful, q, *iterates[0])
-               for theta in not_a_maximum)
+    assert any(
+        em.free_energy(faithful, q, *theta) > em.free_energy(faithful, q, *iterates[0]) for theta in not_a_maximum
+    )
 
 
 def test_hard_e_step_is_the_nearest_centre_rule_for_shared_spherical_covariances(faithful):
@@ -136,8 +147,10 @@ def test_encoder_gradient_matches_finite_differences(faithful):
     phi = np.array([0.7, -0.4, 0.2])
     _, grad = _encoder_kl(phi, faithful, a)
     h = 1e-6
-    numeric = [(_encoder_kl(phi + h * e, faithful, a)[0] - _encoder_kl(phi - h * e, faithful, a)[0]) / (2 * h)
-               for e in np.eye(3)]
+    numeric = [
+        (_encoder_kl(phi + h * e, faithful, a)[0] - _encoder_kl(phi - h * e, faithful, a)[0]) / (2 * h)
+        for e in np.eye(3)
+    ]
     np.testing.assert_allclose(grad, numeric, rtol=1e-6)
 
 
@@ -156,8 +169,10 @@ def test_best_encoder_closes_the_gap_only_when_the_log_odds_are_linear(faithful,
     precision = np.linalg.inv(tied.covariances[0])
     m1, m2 = tied.means
     np.testing.assert_allclose(w, precision @ (m1 - m2), rtol=1e-5)
-    assert abs(w0 - (-0.5 * m1 @ precision @ m1 + 0.5 * m2 @ precision @ m2
-                    + np.log(tied.weights[0] / tied.weights[1]))) < 1e-4
+    assert (
+        abs(w0 - (-0.5 * m1 @ precision @ m1 + 0.5 * m2 @ precision @ m2 + np.log(tied.weights[0] / tied.weights[1])))
+        < 1e-4
+    )
     assert kl < 1e-8
     _, _, kl_full = bounds.best_logistic_encoder(faithful, *iterates[0])
     assert kl_full > 1.0
@@ -169,12 +184,12 @@ def test_best_encoder_is_the_same_in_other_units_and_origin(faithful, iterates):
     """Translating X and changing a column's units moves the optimum only by the change of coordinates."""
     theta = iterates[0]
     w, w0, kl = bounds.best_logistic_encoder(faithful, *theta)
-    A, c = np.diag([60.0, 0.01]), np.array([3.0, -70.0])         # x' = A x + c
+    A, c = np.diag([60.0, 0.01]), np.array([3.0, -70.0])  # x' = A x + c
     weights, means, covariances = theta
     moved = (weights, means @ A + c, A @ covariances @ A)
     w_m, w0_m, kl_m = bounds.best_logistic_encoder(faithful @ A + c, *moved)
     assert abs(kl_m - kl) < 1e-7 * kl
-    np.testing.assert_allclose(A @ w_m, w, rtol=1e-6)              # wᵀx + w_0 = w'ᵀx' + w'_0
+    np.testing.assert_allclose(A @ w_m, w, rtol=1e-6)  # wᵀx + w_0 = w'ᵀx' + w'_0
     assert abs(w0_m + w_m @ c - w0) < 1e-6 * (1 + abs(w0))
     # a start given in the data's units is used as such: from the optimum, nothing moves
     w_s, w0_s, kl_s = bounds.best_logistic_encoder(faithful, *theta, start=(w, w0))
@@ -188,8 +203,15 @@ def test_best_encoder_refuses_a_search_that_stopped_short(faithful, iterates, mo
 
     def stopped(fun, x0, args, **settings):
         value, grad = fun(x0, *args)
-        return OptimizeResult(x=x0, fun=value, jac=grad, success=False, nit=3, status=1,
-                              message="Maximum number of iterations has been exceeded.")
+        return OptimizeResult(
+            x=x0,
+            fun=value,
+            jac=grad,
+            success=False,
+            nit=3,
+            status=1,
+            message="Maximum number of iterations has been exceeded.",
+        )
 
     monkeypatch.setattr(bounds, "minimize", stopped)
     with pytest.raises(RuntimeError, match="away from the optimum"):
@@ -202,5 +224,6 @@ def test_encoder_rejects_bad_weights(faithful):
     with pytest.raises(ValueError, match="finite"):
         bounds.logistic_encoder(faithful, np.array([np.nan, 1.0]), 0.0)
     with pytest.raises(ValueError, match="start"):
-        bounds.best_logistic_encoder(faithful, np.full(2, 0.5), np.zeros((2, 2)), np.array([np.eye(2)] * 2),
-                                     start=(np.ones(3), 0.0))
+        bounds.best_logistic_encoder(
+            faithful, np.full(2, 0.5), np.zeros((2, 2)), np.array([np.eye(2)] * 2), start=(np.ones(3), 0.0)
+        )

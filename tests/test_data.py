@@ -1,4 +1,5 @@
 """Data helpers: standardise, random_blobs, make_blobs."""
+
 import numpy as np
 import pytest
 
@@ -97,10 +98,8 @@ def test_random_blobs_points_come_from_their_components():
     assert np.all(np.abs(counts / 6000 - 1 / 3) < 5 * np.sqrt((1 / 3) * (2 / 3) / 6000))
     for k in range(3):
         Xk = X[labels == k]
-        np.testing.assert_allclose(Xk.mean(axis=0), means[k],
-                                   atol=6 * np.sqrt(np.diag(covariances[k]).max() / len(Xk)))
-        np.testing.assert_allclose(np.cov(Xk.T), covariances[k], rtol=0.15,
-                                   atol=0.15 * np.abs(covariances[k]).max())
+        np.testing.assert_allclose(Xk.mean(axis=0), means[k], atol=6 * np.sqrt(np.diag(covariances[k]).max() / len(Xk)))
+        np.testing.assert_allclose(np.cov(Xk.T), covariances[k], rtol=0.15, atol=0.15 * np.abs(covariances[k]).max())
 
 
 def test_random_blobs_covariances_follow_the_documented_distribution():

@@ -1,4 +1,5 @@
 """Component and mixture densities against scipy.stats.multivariate_normal."""
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -43,8 +44,7 @@ def test_log_density_matches_weighted_scipy_sum(K, D):
     weights, means, covariances = random_parameters(rng, K, D)
     X = rng.normal(scale=4.0, size=(60, D))
     expected = np.log(
-        sum(w * multivariate_normal(mean=m, cov=c).pdf(X).reshape(-1)
-            for w, m, c in zip(weights, means, covariances))
+        sum(w * multivariate_normal(mean=m, cov=c).pdf(X).reshape(-1) for w, m, c in zip(weights, means, covariances))
     )
     got = gmm.log_density(X, weights, means, covariances)
     assert got.shape == (60,)
@@ -72,8 +72,7 @@ def test_responsibilities_are_bayes_rule(K, D):
     X = rng.normal(scale=4.0, size=(30, D))
     a = np.log(weights) + scipy_log_components(X, means, covariances)
     expected = np.exp(a - logsumexp(a, axis=1, keepdims=True))
-    np.testing.assert_allclose(gmm.responsibilities(X, weights, means, covariances), expected,
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(gmm.responsibilities(X, weights, means, covariances), expected, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("D", DIMS)
@@ -88,8 +87,9 @@ def test_far_away_points_stay_finite(K, D):
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     X = means.mean(axis=0) + 1e3 * largest_sd * directions
     # Sanity check on the construction: the naive sum of densities underflows.
-    naive = sum(w * multivariate_normal(mean=m, cov=c).pdf(X).reshape(-1)
-                for w, m, c in zip(weights, means, covariances))
+    naive = sum(
+        w * multivariate_normal(mean=m, cov=c).pdf(X).reshape(-1) for w, m, c in zip(weights, means, covariances)
+    )
     assert np.all(naive == 0.0)
 
     ll = gmm.log_likelihood(X, weights, means, covariances)

@@ -1,5 +1,6 @@
 """The checkers of "Where k-means fails, and what mixtures are for" accept right answers and name the
 fault in each known wrong one."""
+
 import math
 
 import numpy as np
@@ -32,7 +33,7 @@ def quantise_by_expansion(image, centres):
     H, W, C = image.shape
     X = image.reshape(-1, C).astype(float)
     mu = centres.astype(float)
-    d2 = (X ** 2).sum(axis=1)[:, None] - 2 * X @ mu.T + (mu ** 2).sum(axis=1)
+    d2 = (X**2).sum(axis=1)[:, None] - 2 * X @ mu.T + (mu**2).sum(axis=1)
     return centres[np.argmin(d2, axis=1)].reshape(H, W, C)
 
 
@@ -77,5 +78,6 @@ def test_the_wrap_around_is_caught_where_it_happens():
 
 
 def test_rounding_down_passes_the_powers_of_two_and_fails_at_three():
-    assert_rejected(check_bits_per_pixel(lambda N, K: int(np.log2(K)) + 24 * K / N),
-                    "Bishop's image, K = 3", "round up")
+    assert_rejected(
+        check_bits_per_pixel(lambda N, K: int(np.log2(K)) + 24 * K / N), "Bishop's image, K = 3", "round up"
+    )

@@ -1,5 +1,6 @@
 """The checkers of the Bernoulli-mixture chapter accept right answers and name the fault in each
 known wrong one."""
+
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
 from scipy.special import logsumexp, xlog1py, xlogy
@@ -33,8 +34,9 @@ def m_step_with_loops(X, responsibilities, smoothing):
 
 
 def log_likelihood(X, weights, means):
-    log_joint = np.log(weights) + xlogy(X[:, None], means[None]).sum(axis=2) + \
-        xlog1py(1 - X[:, None], -means[None]).sum(axis=2)
+    log_joint = (
+        np.log(weights) + xlogy(X[:, None], means[None]).sum(axis=2) + xlog1py(1 - X[:, None], -means[None]).sum(axis=2)
+    )
     return logsumexp(log_joint, axis=1).sum()
 
 
@@ -95,6 +97,7 @@ def test_the_other_wrong_axis_of_the_means_is_named_with_or_without_alpha():
 
 def test_counts_above_one_are_named_before_the_exact_zeros():
     """r.T @ X has exact zeros (a pixel never on) as well as counts above 1; the missing N_k is what to fix."""
+
     def counts(X, r, a):
         return r.sum(axis=0) / len(X), r.T @ X
 
@@ -104,5 +107,4 @@ def test_counts_above_one_are_named_before_the_exact_zeros():
 
 
 def test_a_positive_log_likelihood_is_called_impossible():
-    assert_rejected(check_bernoulli_log_likelihood(lambda X, w, m: -log_likelihood(X, w, m)),
-                    "positive", "at most 1")
+    assert_rejected(check_bernoulli_log_likelihood(lambda X, w, m: -log_likelihood(X, w, m)), "positive", "at most 1")

@@ -1,4 +1,5 @@
 """The checkers of the chapter "Choosing K" accept right answers and name the fault in each known wrong one."""
+
 import numpy as np
 import pytest
 from checker_helpers import mistakes_test, solutions_test

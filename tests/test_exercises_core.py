@@ -1,4 +1,5 @@
 """What every exercise checker shares: its feedback, its table of mistakes, its module's name."""
+
 import importlib
 import inspect
 import pkgutil
@@ -28,10 +29,12 @@ def test_the_old_module_names_are_gone(old):
 
 
 def test_the_package_exports_every_checker():
-    defined = {name for module in MODULES
-               for name, _ in inspect.getmembers(importlib.import_module(f"mixlib.exercises.{module}"),
-                                                 inspect.isfunction)
-               if name.startswith("check_") and hasattr(_, "mistakes")}
+    defined = {
+        name
+        for module in MODULES
+        for name, _ in inspect.getmembers(importlib.import_module(f"mixlib.exercises.{module}"), inspect.isfunction)
+        if name.startswith("check_") and hasattr(_, "mistakes")
+    }
     assert defined == {checker.__name__ for checker in CHECKERS}
 
 
@@ -81,8 +84,9 @@ def _toy_checker(student):
         compare_arrays(got, expected, rtol=1e-12, atol=0.0)
 
     cases = [Case("x = 0.5", (np.array(0.5),)), Case("x = 3", (np.array(3.0),))]
-    return check_function(student, exercise="toy", cases=cases, reference=lambda x: 2 * x, compare=compare,
-                          mistakes=mistakes)
+    return check_function(
+        student, exercise="toy", cases=cases, reference=lambda x: 2 * x, compare=compare, mistakes=mistakes
+    )
 
 
 def test_a_known_mistake_is_named_by_its_answer():

@@ -1,4 +1,6 @@
-"""The checkers of "Density estimation and Old Faithful" accept right answers and name the fault in each known wrong one."""
+"""The checkers of "Density estimation and Old Faithful" accept right answers and name the fault
+in each known wrong one."""
+
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
 from scipy.linalg import solve_triangular
@@ -31,8 +33,9 @@ def mixture_density_scipy(x, weights, means, sigmas):
 
 
 def mixture_density_loop(x, weights, means, sigmas):
-    return sum(w * np.exp(-0.5 * ((x - m) / s) ** 2) / np.sqrt(2 * np.pi * s**2)
-               for w, m, s in zip(weights, means, sigmas))
+    return sum(
+        w * np.exp(-0.5 * ((x - m) / s) ** 2) / np.sqrt(2 * np.pi * s**2) for w, m, s in zip(weights, means, sigmas)
+    )
 
 
 test_accepts_correct_answers = solutions_test(
@@ -64,7 +67,11 @@ def test_docstrings_name_the_chapter_by_its_title_not_its_number():
     import re
 
     from mixlib.exercises import density_estimation as module
-    texts = [module.__doc__] + [f.__doc__ or "" for f in vars(module).values()
-                                if callable(f) and getattr(f, "__module__", "") == module.__name__]
+
+    texts = [module.__doc__] + [
+        f.__doc__ or ""
+        for f in vars(module).values()
+        if callable(f) and getattr(f, "__module__", "") == module.__name__
+    ]
     assert '"Density estimation and Old Faithful"' in module.__doc__
     assert not any(re.search(r"[Cc]hapter \d", text) for text in texts)

@@ -1,4 +1,5 @@
 """The checkers of the general-EM chapter accept right answers and name the fault in each known wrong one."""
+
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
 from scipy.special import logsumexp, xlogy
@@ -36,8 +37,12 @@ def hard_e_step(X, weights, means, covariances):
 
 
 def hard_e_step_scipy(X, weights, means, covariances):
-    ell = np.column_stack([np.log(w) + multivariate_normal(m, c).logpdf(X).reshape(len(X))
-                           for w, m, c in zip(weights, means, covariances)])
+    ell = np.column_stack(
+        [
+            np.log(w) + multivariate_normal(m, c).logpdf(X).reshape(len(X))
+            for w, m, c in zip(weights, means, covariances)
+        ]
+    )
     table = np.zeros_like(ell)
     table[np.arange(len(X)), ell.argmax(axis=1)] = 1
     return table, float(np.sum(table * (logsumexp(ell, axis=1, keepdims=True) - ell)))

@@ -1,4 +1,5 @@
 """The checkers of "K-means" accept right answers and name the fault in each known wrong one."""
+
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
 
@@ -60,8 +61,10 @@ test_names_each_known_mistake = mistakes_test(check_distortion, check_assignment
 
 
 def test_nearest_centre_is_caught_where_the_labels_are_not_nearest():
-    assert_rejected(check_distortion(lambda X, c, l: squared_distances(X, c).min(axis=1).sum()),
-                    "labels that are not the nearest centre")
+    assert_rejected(
+        check_distortion(lambda X, c, l: squared_distances(X, c).min(axis=1).sum()),
+        "labels that are not the nearest centre",
+    )
 
 
 def test_assignment_reports_the_edge_case():
@@ -78,7 +81,11 @@ def test_docstrings_name_the_chapter_by_its_title_not_its_number():
     import re
 
     from mixlib.exercises import kmeans as module
-    texts = [module.__doc__] + [f.__doc__ or "" for f in vars(module).values()
-                                if callable(f) and getattr(f, "__module__", "") == module.__name__]
+
+    texts = [module.__doc__] + [
+        f.__doc__ or ""
+        for f in vars(module).values()
+        if callable(f) and getattr(f, "__module__", "") == module.__name__
+    ]
     assert '"K-means"' in module.__doc__
     assert not any(re.search(r"[Cc]hapter \d", text) for text in texts)

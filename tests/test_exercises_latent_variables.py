@@ -1,4 +1,5 @@
 """The checkers of chapter 3 accept right answers and name the fault in each known wrong one."""
+
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
 from scipy.special import logsumexp
@@ -59,14 +60,18 @@ def test_naive_sum_of_densities_fails_only_where_it_underflows():
 
 
 def test_an_unlisted_error_gets_the_numbers():
-    assert_rejected(check_log_likelihood(lambda X, w, m, c: log_likelihood(X, w, m, 2 * c)),
-                    "your log-likelihood is", "but the answer is")
+    assert_rejected(
+        check_log_likelihood(lambda X, w, m, c: log_likelihood(X, w, m, 2 * c)),
+        "your log-likelihood is",
+        "but the answer is",
+    )
 
 
 def test_label_counts_fixed_to_the_weights_are_caught_even_when_shuffled():
     wrong = next(m.wrong for m in check_sample.mistakes if m.name == "fixed proportions")
-    X, z = wrong(5_000, np.array([0.5, 0.3, 0.2]), np.zeros((3, 2)), np.array([np.eye(2)] * 3),
-                 np.random.default_rng(0))
+    X, z = wrong(
+        5_000, np.array([0.5, 0.3, 0.2]), np.zeros((3, 2)), np.array([np.eye(2)] * 3), np.random.default_rng(0)
+    )
     np.testing.assert_array_equal(np.bincount(z), [2500, 1500, 1000])
-    assert np.count_nonzero(np.diff(z)) > 1000                       # not in blocks
+    assert np.count_nonzero(np.diff(z)) > 1000  # not in blocks
     assert_rejected(check_sample(wrong), "hardly vary from seed to seed", "round(π_k n)")

@@ -1,6 +1,7 @@
 """The checkers of "Maximum likelihood for the Gaussian mixture" accept right answers and
 name the fault in each known wrong one; the finite-difference gradient agrees with the
 derivatives worked out by hand."""
+
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, not_implemented, solutions_test
 
@@ -38,8 +39,7 @@ def update_means_with_loops(X, responsibilities):
 
 def update_covariances(X, responsibilities, means):
     Nk = responsibilities.sum(axis=0)
-    return np.stack([(responsibilities[:, k] * (X - means[k]).T) @ (X - means[k]) / Nk[k]
-                     for k in range(len(Nk))])
+    return np.stack([(responsibilities[:, k] * (X - means[k]).T) @ (X - means[k]) / Nk[k] for k in range(len(Nk))])
 
 
 def update_covariances_einsum(X, responsibilities, means):
@@ -110,8 +110,12 @@ def test_docstrings_name_the_chapter_by_its_title_not_its_number():
     import re
 
     from mixlib.exercises import maximum_likelihood
-    texts = [maximum_likelihood.__doc__] + [f.__doc__ or "" for f in vars(maximum_likelihood).values()
-                                            if callable(f) and getattr(f, "__module__", "") == maximum_likelihood.__name__]
+
+    texts = [maximum_likelihood.__doc__] + [
+        f.__doc__ or ""
+        for f in vars(maximum_likelihood).values()
+        if callable(f) and getattr(f, "__module__", "") == maximum_likelihood.__name__
+    ]
     assert "Maximum likelihood for the Gaussian mixture" in maximum_likelihood.__doc__
     assert not any(re.search(r"[Cc]hapter \d", text) for text in texts)
 
@@ -124,8 +128,9 @@ def test_n_k_not_lined_up_gets_the_broadcasting_fix_not_the_axis_hint():
     """Dividing the (K, D) sums by the (K,) N_k without [:, None] sums over the right axis: the
     feedback must give the fix, not send the student looking for a wrong axis."""
     for checker, name, fix in [
-            (check_m_step_means, "N_k not lined up with the rows", "Nk[:, None]."),
-            (check_m_step_covariances, "N_k not lined up with the matrices", "Nk[:, None, None].")]:
+        (check_m_step_means, "N_k not lined up with the rows", "Nk[:, None]."),
+        (check_m_step_covariances, "N_k not lined up with the matrices", "Nk[:, None, None]."),
+    ]:
         wrong = next(m.wrong for m in checker.mistakes if m.name == name)
         feedback = checker(wrong)
         assert_rejected(feedback, "could not be broadcast", fix)
@@ -147,10 +152,18 @@ def test_plural_names_take_plural_verbs():
 
 def test_feedback_calls_the_frozen_responsibilities_q():
     """The chapter writes the frozen responsibilities q_nk; γ(z_nk) is a function of θ."""
-    texts = [check(stub).message for check, stub in [
-        (check_m_step_means, not_implemented), (check_m_step_weights, not_implemented),
-        (check_m_step_covariances, not_implemented)]]
-    texts += [m.feedback for check in (check_m_step_means, check_m_step_weights, check_m_step_covariances)
-              for m in check.mistakes]
+    texts = [
+        check(stub).message
+        for check, stub in [
+            (check_m_step_means, not_implemented),
+            (check_m_step_weights, not_implemented),
+            (check_m_step_covariances, not_implemented),
+        ]
+    ]
+    texts += [
+        m.feedback
+        for check in (check_m_step_means, check_m_step_weights, check_m_step_covariances)
+        for m in check.mistakes
+    ]
     assert any("q_nk" in text for text in texts)
     assert not any("γ" in text for text in texts)

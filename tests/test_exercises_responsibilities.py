@@ -1,4 +1,5 @@
 """The checkers of chapter 4 accept right answers and name the fault in each known wrong one."""
+
 import numpy as np
 import pytest
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
@@ -67,6 +68,7 @@ def test_missing_log_ratio_passes_where_the_weights_are_equal():
 
 def test_log_responsibilities_are_told_to_exponentiate():
     """Not "the rows do not sum to 1": the rows of exp(answer) do, and the student is told so."""
+
     def log_e_step(X, weights, means, covariances):
         log_joint = np.log(weights) + gmm.log_gaussian(X, means, covariances)
         return log_joint - logsumexp(log_joint, axis=1, keepdims=True)

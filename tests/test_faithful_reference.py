@@ -3,6 +3,7 @@
 K = 2, full covariances (mclust model "VVV", G = 2): log-likelihood −1130.264,
 BIC 2322.192 (mclust reports −2322.192, its BIC being 2 ln L − p ln N).
 """
+
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal

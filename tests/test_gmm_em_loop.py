@@ -1,4 +1,5 @@
 """The generic EM loop of mixlib.em: a family supplies its log-joint and its M step."""
+
 import warnings
 
 import numpy as np
@@ -39,6 +40,7 @@ def binary():
 def random_start(K, D):
     def draw(rng):
         return np.full(K, 1.0 / K), rng.uniform(0.25, 0.75, size=(K, D))
+
     return draw
 
 
@@ -48,8 +50,9 @@ def test_posterior_is_scipy_logsumexp():
     log_joint[3, 1] = -np.inf
     resp, log_evidence = em.posterior(log_joint)
     np.testing.assert_allclose(log_evidence, logsumexp(log_joint, axis=1), rtol=1e-14)
-    np.testing.assert_allclose(resp, np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True)),
-                               rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        resp, np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True)), rtol=1e-12, atol=1e-300
+    )
     np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-14)
 
 
@@ -125,8 +128,10 @@ def test_fit_gmm_is_the_loop_with_the_gaussian_family():
         fit = mixlib.fit_gmm(X, 2, seed=0, reg_covar=0.0)
     for before, after in zip(fit.history[:-1], fit.history[1:]):
         resp = mixlib.gmm.responsibilities(X, before.weights, before.means, before.covariances)
-        for ours, theirs in zip(mixlib.gmm.m_step(X, resp, reg_covar=0.0),
-                                (after.weights, after.means, after.covariances)):
+        for ours, theirs in zip(
+            mixlib.gmm.m_step(X, resp, reg_covar=0.0), (after.weights, after.means, after.covariances)
+        ):
             np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
         assert after.log_likelihood == pytest.approx(
-            mixlib.gmm.log_likelihood(X, after.weights, after.means, after.covariances), rel=1e-12)
+            mixlib.gmm.log_likelihood(X, after.weights, after.means, after.covariances), rel=1e-12
+        )

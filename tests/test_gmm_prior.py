@@ -1,4 +1,5 @@
 """fit_gmm with the conjugate prior (MAP-EM), end to end."""
+
 import warnings
 
 import numpy as np
@@ -25,8 +26,7 @@ def test_mclust_reference(faithful, map_fit):
     quoted with (a truncation, so within 1e-5)."""
     order = np.argsort(map_fit.weights)[::-1]
     np.testing.assert_allclose(np.asarray(map_fit.weights)[order], [0.64392, 0.35608], atol=5e-6)
-    np.testing.assert_allclose(np.asarray(map_fit.means)[order], [[4.29005, 79.97283], [2.03703, 54.48527]],
-                               atol=5e-6)
+    np.testing.assert_allclose(np.asarray(map_fit.means)[order], [[4.29005, 79.97283], [2.03703, 54.48527]], atol=5e-6)
     assert map_fit.log_likelihood == pytest.approx(-1130.50926, abs=1e-5)
     assert map_fit.bic(faithful) == pytest.approx(2322.68235, abs=1e-5)
 
@@ -43,7 +43,8 @@ def test_what_the_result_reports(faithful, map_fit):
     expected_prior = priors.log_prior(prior, map_fit.means, map_fit.covariances, "full")
     assert map_fit.log_posterior == pytest.approx(map_fit.log_likelihood + expected_prior, rel=1e-12)
     assert map_fit.log_likelihood == pytest.approx(
-        mixlib.gmm.log_likelihood(faithful, map_fit.weights, map_fit.means, map_fit.covariances), rel=1e-12)
+        mixlib.gmm.log_likelihood(faithful, map_fit.weights, map_fit.means, map_fit.covariances), rel=1e-12
+    )
     assert map_fit.reg_covar == 0.0
     assert isinstance(map_fit.prior, mixlib.ConjugatePrior)
     np.testing.assert_allclose(map_fit.prior.mean, prior.mean)
@@ -52,8 +53,9 @@ def test_what_the_result_reports(faithful, map_fit):
     # The MAP parameters are a fixed point of the MAP M step (to the precision a change of
     # 1e-10 per sample in the objective leaves in the parameters, about its square root).
     resp = map_fit.responsibilities(faithful)
-    for ours, again in zip((map_fit.weights, map_fit.means, map_fit.covariances),
-                           priors.map_m_step(faithful, resp, prior, "full")):
+    for ours, again in zip(
+        (map_fit.weights, map_fit.means, map_fit.covariances), priors.map_m_step(faithful, resp, prior, "full")
+    ):
         np.testing.assert_allclose(ours, again, rtol=1e-5)
 
 
@@ -70,7 +72,8 @@ def test_every_covariance_type_climbs_the_log_posterior(faithful, covariance_typ
     assert np.all(np.diff(trace) >= -1e-12 * np.abs(trace[1:]))
     prior = priors.default_prior(faithful, 3, covariance_type)
     assert fit.log_posterior == pytest.approx(
-        fit.log_likelihood + priors.log_prior(prior, fit.means, fit.covariances, covariance_type), rel=1e-12)
+        fit.log_likelihood + priors.log_prior(prior, fit.means, fit.covariances, covariance_type), rel=1e-12
+    )
 
 
 def test_a_given_prior_is_the_default_one(faithful, map_fit):
@@ -82,8 +85,11 @@ def test_a_given_prior_is_the_default_one(faithful, map_fit):
 def test_the_prior_rescues_a_collapsing_start(faithful):
     """The start with which reg_covar = 0 collapses onto one eruption."""
     N = len(faithful)
-    start = (np.array([1 / N, 1 - 1 / N]), np.array([faithful[0], faithful.mean(axis=0)]),
-             np.array([0.25 * np.eye(2), np.cov(faithful.T, ddof=0)]))
+    start = (
+        np.array([1 / N, 1 - 1 / N]),
+        np.array([faithful[0], faithful.mean(axis=0)]),
+        np.array([0.25 * np.eye(2), np.cov(faithful.T, ddof=0)]),
+    )
     with pytest.raises(mixlib.SingularityError):
         mixlib.fit_gmm(faithful, 2, init=start, reg_covar=0.0)
     fit = mixlib.fit_gmm(faithful, 2, init=start, prior="default")

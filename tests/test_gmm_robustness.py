@@ -1,5 +1,6 @@
 """fit_gmm on data nobody tuned it for: units, offsets, far points, non-convergence,
 collapsing restarts and a memory-light history."""
+
 import warnings
 
 import numpy as np
@@ -44,12 +45,12 @@ def test_income_next_to_a_flag_fits_with_the_default_reg_covar():
         result = mixlib.fit_gmm(X, 2, seed=0)
     assert not any(issubclass(w.category, mixlib.ConvergenceWarning) for w in caught)
     # The flag is constant within each component: those maxima exist only because of reg_covar.
-    assert any(issubclass(w.category, mixlib.SingularityWarning) and "regulariser" in str(w.message)
-               for w in caught)
+    assert any(issubclass(w.category, mixlib.SingularityWarning) and "regulariser" in str(w.message) for w in caught)
     order = np.argsort(result.means[:, 0])
     np.testing.assert_allclose(result.means[order, 1], [0.0, 1.0], atol=1e-12)
-    np.testing.assert_allclose(result.means[order, 0], [income[group == 0].mean(), income[group == 1].mean()],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        result.means[order, 0], [income[group == 0].mean(), income[group == 1].mean()], rtol=1e-9
+    )
 
 
 def test_one_component_with_columns_eight_orders_of_magnitude_apart():
@@ -76,20 +77,35 @@ def test_rescaling_columns_rescales_the_fit(init, covariance_type):
     X = blobs(3)
     rng = np.random.default_rng(7)
     start = start_for(X, 3, seed=2)
-    reference = mixlib.fit_gmm(X, 3, covariance_type=covariance_type, reg_covar=0.0, tol=0, max_iter=30,
-                               init=start if init == "given" else "random", seed=5)
+    reference = mixlib.fit_gmm(
+        X,
+        3,
+        covariance_type=covariance_type,
+        reg_covar=0.0,
+        tol=0,
+        max_iter=30,
+        init=start if init == "given" else "random",
+        seed=5,
+    )
     for _ in range(4):
         s = rng.choice(SCALES, size=3)
         weights, means, covariances = start
         scaled_start = (weights, means * s, covariances * np.outer(s, s))
-        fit = mixlib.fit_gmm(X * s, 3, covariance_type=covariance_type, reg_covar=0.0, tol=0, max_iter=30,
-                             init=scaled_start if init == "given" else "random", seed=5)
+        fit = mixlib.fit_gmm(
+            X * s,
+            3,
+            covariance_type=covariance_type,
+            reg_covar=0.0,
+            tol=0,
+            max_iter=30,
+            init=scaled_start if init == "given" else "random",
+            seed=5,
+        )
         np.testing.assert_allclose(fit.weights, reference.weights, rtol=1e-9)
         np.testing.assert_allclose(fit.means / s, reference.means, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(fit.covariances / np.outer(s, s), reference.covariances, rtol=1e-8, atol=1e-12)
         # The density changes by the Jacobian of x -> x S.
-        np.testing.assert_allclose(fit.log_likelihood + len(X) * np.log(s).sum(), reference.log_likelihood,
-                                   rtol=1e-10)
+        np.testing.assert_allclose(fit.log_likelihood + len(X) * np.log(s).sum(), reference.log_likelihood, rtol=1e-10)
 
 
 @pytest.mark.parametrize("factor", [1e-140, 1e140])
@@ -108,8 +124,11 @@ def test_data_at_extreme_magnitudes(factor):
 def test_data_whose_variances_are_not_floats(factor):
     """At 1e±200 a variance (1e±400) is not a float64: a clear error, not "collapsed"."""
     X = blobs(4)
-    with pytest.raises(ValueError, match=r"column 0 of X has standard deviation .* outside the float64 range; "
-                                         r"rescale X"):
+    with pytest.raises(
+        ValueError,
+        match=r"column 0 of X has standard deviation .* outside the float64 range; "
+        r"rescale X",
+    ):
         mixlib.fit_gmm(X * factor, 3, seed=0)
     Z, mean, sd = mixlib.standardise(X * factor)
     np.testing.assert_allclose(Z, mixlib.standardise(X)[0], rtol=1e-12, atol=1e-12)
@@ -231,8 +250,7 @@ def test_collapsed_starts_are_skipped_and_counted(faithful):
     """Old Faithful's waiting times are whole minutes, so with reg_covar = 0 many
     diagonal five-component starts collapse onto one of them."""
     with pytest.warns(mixlib.SingularityWarning, match=r"(\d+) of the 20 starts collapsed") as record:
-        result = mixlib.fit_gmm(faithful, 5, covariance_type="diag", n_init=20, seed=0, reg_covar=0.0,
-                                max_iter=2000)
+        result = mixlib.fit_gmm(faithful, 5, covariance_type="diag", n_init=20, seed=0, reg_covar=0.0, max_iter=2000)
     message = next(str(w.message) for w in record if issubclass(w.category, mixlib.SingularityWarning))
     n_collapsed = int(message.split(" of the 20")[0])
     assert 0 < n_collapsed < 20

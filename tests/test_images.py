@@ -1,4 +1,5 @@
 """Colour quantisation: the nearest centre per pixel, block means, and the bits of Bishop's §9.1.1."""
+
 import math
 
 import numpy as np
@@ -60,12 +61,15 @@ def test_quantise_does_not_wrap_8_bit_intensities():
     np.testing.assert_array_equal(labels, [[1, 0]])
 
 
-@pytest.mark.parametrize("image, centres, match", [
-    (np.zeros((4, 3)), np.zeros((2, 3)), "shape \\(H, W, C\\)"),
-    (np.zeros((2, 2, 3)), np.zeros((2, 4)), "centres must have shape \\(K, 3\\)"),
-    (np.full((2, 2, 3), np.nan), np.zeros((2, 3)), "NaN"),
-    (np.zeros((2, 2, 3)), np.full((2, 3), np.inf), "centres contains NaN or inf"),
-])
+@pytest.mark.parametrize(
+    "image, centres, match",
+    [
+        (np.zeros((4, 3)), np.zeros((2, 3)), "shape \\(H, W, C\\)"),
+        (np.zeros((2, 2, 3)), np.zeros((2, 4)), "centres must have shape \\(K, 3\\)"),
+        (np.full((2, 2, 3), np.nan), np.zeros((2, 3)), "NaN"),
+        (np.zeros((2, 2, 3)), np.full((2, 3), np.inf), "centres contains NaN or inf"),
+    ],
+)
 def test_quantise_refuses_bad_shapes_with_the_fix(image, centres, match):
     with pytest.raises(ValueError, match=match):
         images.quantise(image, centres)

@@ -1,4 +1,5 @@
 """Lloyd's k-means: history, convergence, the distortion J, empty clusters, k-means++."""
+
 import numpy as np
 import pytest
 

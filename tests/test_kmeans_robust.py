@@ -1,5 +1,6 @@
 """k-means on data nobody tuned it for: offsets far from the origin, repeated points,
 runs cut short by max_iter, restarts, large N, and bad arguments."""
+
 import warnings
 
 import numpy as np
@@ -66,8 +67,9 @@ def test_kmeans_is_translation_invariant(offset, init):
         np.testing.assert_allclose(there.distortions, here.distortions, rtol=1e-9)
         # Centres come back in the caller's coordinates, to the precision those allow.
         np.testing.assert_allclose(there.centers - c, here.centers, rtol=0, atol=8 * np.spacing(np.abs(c)).max())
-        np.testing.assert_allclose(there.history[-1].centers - c, here.centers, rtol=0,
-                                   atol=8 * np.spacing(np.abs(c)).max())
+        np.testing.assert_allclose(
+            there.history[-1].centers - c, here.centers, rtol=0, atol=8 * np.spacing(np.abs(c)).max()
+        )
 
 
 @pytest.mark.parametrize("offset", OFFSETS, ids=lambda c: f"{c[0]:.2g},{c[1]:.2g}")
@@ -311,8 +313,9 @@ def test_squared_distances_checks_its_arguments(faithful_std):
         squared_distances(X, X[:3] * 1j)
     with pytest.raises(ValueError, match=r"X must be 2-D"):
         squared_distances(X[:, 0], X[:3])
-    np.testing.assert_allclose(squared_distances(X, X[:3]), ((X[:, None] - X[None, :3]) ** 2).sum(axis=2),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        squared_distances(X, X[:3]), ((X[:, None] - X[None, :3]) ** 2).sum(axis=2), rtol=1e-12, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.0, "3", None])

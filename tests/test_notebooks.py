@@ -1,4 +1,5 @@
 """The notebook tool (clean, student version) and the conventions every chapter keeps."""
+
 import copy
 import json
 import re
@@ -15,8 +16,13 @@ CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 
 
 def _code(source, tags=(), outputs=(), count=None):
-    return {"cell_type": "code", "source": source, "metadata": {"tags": list(tags)},
-            "outputs": list(outputs), "execution_count": count}
+    return {
+        "cell_type": "code",
+        "source": source,
+        "metadata": {"tags": list(tags)},
+        "outputs": list(outputs),
+        "execution_count": count,
+    }
 
 
 def _markdown(source):
@@ -31,9 +37,13 @@ def test_clean_keeps_only_the_text_outputs_nbval_compares():
     timed = _code("print(1)", outputs=[TEXT], count=2)
     timed["metadata"]["execution"] = {"iopub.execute_input": "2026-11-22T20:23:08Z"}
     assert "execution" not in notebooks.clean({"cells": [timed], "metadata": {}})["cells"][0]["metadata"]
-    notebook = {"cells": [_code("plot()", outputs=[PNG], count=3),
-                          _code("print(ll)", tags=["nbval-check-output"], outputs=[TEXT, PNG], count=4)],
-                "metadata": {"widgets": {"state": {}}}}
+    notebook = {
+        "cells": [
+            _code("plot()", outputs=[PNG], count=3),
+            _code("print(ll)", tags=["nbval-check-output"], outputs=[TEXT, PNG], count=4),
+        ],
+        "metadata": {"widgets": {"state": {}}},
+    }
     cleaned = notebooks.clean(copy.deepcopy(notebook))
     plain, checked = cleaned["cells"]
     assert plain["outputs"] == [] and plain["execution_count"] is None
@@ -44,26 +54,32 @@ def test_clean_keeps_only_the_text_outputs_nbval_compares():
 
 
 def test_student_version_removes_solution_blocks_and_outputs():
-    notebook = {"cells": [
-        _markdown("```{exercise-start}\n:label: ex-a\n```\nWrite it."),
-        _code("def f():\n    raise NotImplementedError", outputs=[TEXT], count=1),
-        _markdown("```{exercise-end}\n```"),
-        _markdown("```{solution-start} ex-a\n:class: dropdown\n```"),
-        _code("def f():\n    return 1", tags=["solution"]),
-        _markdown("```{solution-end}\n```"),
-        _code("secret = 1", tags=["solution"]),
-        _markdown("After."),
-    ], "metadata": {}}
+    notebook = {
+        "cells": [
+            _markdown("```{exercise-start}\n:label: ex-a\n```\nWrite it."),
+            _code("def f():\n    raise NotImplementedError", outputs=[TEXT], count=1),
+            _markdown("```{exercise-end}\n```"),
+            _markdown("```{solution-start} ex-a\n:class: dropdown\n```"),
+            _code("def f():\n    return 1", tags=["solution"]),
+            _markdown("```{solution-end}\n```"),
+            _code("secret = 1", tags=["solution"]),
+            _markdown("After."),
+        ],
+        "metadata": {},
+    }
     student = notebooks.student_version(copy.deepcopy(notebook))
     sources = [cell["source"] for cell in student["cells"]]
     assert sources == [notebook["cells"][i]["source"] for i in (0, 1, 2, 7)]
     assert student["cells"][1]["outputs"] == [] and student["cells"][1]["execution_count"] is None
 
 
-@pytest.mark.parametrize("cells", [
-    [_markdown("```{solution-start} ex-a\n```")],
-    [_markdown("```{solution-end}\n```")],
-])
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [_markdown("```{solution-start} ex-a\n```")],
+        [_markdown("```{solution-end}\n```")],
+    ],
+)
 def test_student_version_rejects_unbalanced_solution_markers(cells):
     with pytest.raises(ValueError, match="solution"):
         notebooks.student_version({"cells": cells, "metadata": {}})
@@ -106,8 +122,13 @@ def test_student_version_runs_and_reports_unfinished_exercises(path, tmp_path):
 
     notebook = notebooks.student_version(json.loads(path.read_text(encoding="utf-8")))
     node = nbformat.reads(json.dumps(notebook), as_version=4)
-    nbclient.NotebookClient(node, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
-    printed = "\n".join(output.get("text", "") or "".join(output.get("data", {}).get("text/plain", ""))
-                        for cell in node.cells if cell.cell_type == "code" for output in cell.outputs)
+    nbclient.NotebookClient(
+        node, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    printed = "\n".join(
+        output.get("text", "") or "".join(output.get("data", {}).get("text/plain", ""))
+        for cell in node.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
     assert "not implemented yet" in printed, f"{path.name}: no check cell reported an unfinished exercise"

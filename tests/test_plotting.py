@@ -1,4 +1,5 @@
 """Tests for mixlib.plotting: geometry of the pictures, not their looks."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -67,10 +68,17 @@ def random_spd(rng, D):
 # palette
 # --------------------------------------------------------------------------
 
+
 def test_palette_is_okabe_ito_in_order():
     assert PALETTE == (
-        "#0072B2", "#D55E00", "#009E73", "#CC79A7",
-        "#E69F00", "#56B4E9", "#F0E442", "#000000",
+        "#0072B2",
+        "#D55E00",
+        "#009E73",
+        "#CC79A7",
+        "#E69F00",
+        "#56B4E9",
+        "#F0E442",
+        "#000000",
     )
 
 
@@ -92,6 +100,7 @@ def test_component_colors_rejects_non_positive_integers(bad):
 # --------------------------------------------------------------------------
 # covariance ellipses
 # --------------------------------------------------------------------------
+
 
 def test_one_sigma_ellipse_of_tilted_covariance(ax):
     (ellipse,) = covariance_ellipses(ax, [[1.0, -2.0]], [TILTED], n_std=1)
@@ -135,7 +144,7 @@ def test_ellipses_are_component_major_and_scale_with_n(ax):
     assert len(artists) == 3 * 3
     assert all(isinstance(a, Ellipse) and a in ax.patches for a in artists)
     for k in range(3):
-        group = artists[3 * k: 3 * k + 3]
+        group = artists[3 * k : 3 * k + 3]
         for n, ellipse in zip((1, 2, 3), group):
             np.testing.assert_allclose(ellipse.center, means[k])
             np.testing.assert_allclose(ellipse.width, n * group[0].width)
@@ -217,12 +226,10 @@ def test_mark_means(ax):
 # mixture density
 # --------------------------------------------------------------------------
 
+
 def scipy_log_density(points, weights, means, covariances):
     with np.errstate(divide="ignore"):
-        terms = [
-            np.log(w) + multivariate_normal(m, c).logpdf(points)
-            for w, m, c in zip(weights, means, covariances)
-        ]
+        terms = [np.log(w) + multivariate_normal(m, c).logpdf(points) for w, m, c in zip(weights, means, covariances)]
     return logsumexp(np.column_stack(terms), axis=1)
 
 
@@ -347,6 +354,7 @@ def test_density_contours_reject_three_dimensional_parameters(ax):
 # scatters
 # --------------------------------------------------------------------------
 
+
 def test_responsibility_colours_mix_component_colours(ax):
     X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 1.0]])
     gamma = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.25, 0.75]])
@@ -425,6 +433,7 @@ def test_label_scatter_rejects_bad_labels(ax, labels, kwargs, match):
 # --------------------------------------------------------------------------
 # traces
 # --------------------------------------------------------------------------
+
 
 def test_log_likelihood_trace_data_and_labels(ax):
     values = [-120.0, -80.5, -75.25, -75.0]

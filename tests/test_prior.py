@@ -1,4 +1,5 @@
 """MAP-EM with the conjugate prior: the prior's density, its M step, and mclust's reference fit."""
+
 import dataclasses
 
 import numpy as np
@@ -155,8 +156,7 @@ def test_log_prior_full_is_normal_inverse_wishart(parameters):
     means, covariances, _ = parameters
     prior = strong_prior(means, "full")
     expected = sum(
-        invwishart(prior.dof, prior.scale).logpdf(S)
-        + multivariate_normal(prior.mean, S / prior.shrinkage).logpdf(mu)
+        invwishart(prior.dof, prior.scale).logpdf(S) + multivariate_normal(prior.mean, S / prior.shrinkage).logpdf(mu)
         for mu, S in zip(means, covariances)
     )
     assert log_prior(prior, means, covariances, "full") == pytest.approx(expected, rel=1e-12)
@@ -576,9 +576,7 @@ def test_map_em_with_more_components_than_distinct_points():
 def test_fit_gmm_with_the_default_prior_takes_the_map_m_step(faithful, covariance_type):
     """fit_gmm works in its own units; each of its iterations must still be the MAP M step
     in the data's units, and its log-posterior the one of this module."""
-    fit = mixlib.fit_gmm(
-        faithful, 3, covariance_type=covariance_type, prior="default", seed=0, tol=0, max_iter=40
-    )
+    fit = mixlib.fit_gmm(faithful, 3, covariance_type=covariance_type, prior="default", seed=0, tol=0, max_iter=40)
     prior = default_prior(faithful, 3, covariance_type)
     for old, new in zip(fit.history[:-1], fit.history[1:]):
         q = gmm.responsibilities(faithful, old.weights, old.means, old.covariances)

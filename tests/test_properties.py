@@ -1,5 +1,6 @@
 """Properties that hold for every input: EM and k-means monotonicity, the
 free-energy decomposition, and the generative process of sample()."""
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -40,17 +41,23 @@ def random_q(rng, N, K):
 
 
 @PROPERTY_SETTINGS
-@given(seed=seeds, N=st.integers(10, 50), D=st.integers(1, 3), K=st.integers(1, 3),
-       init=st.sampled_from(["random", "k-means++"]),
-       covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]))
+@given(
+    seed=seeds,
+    N=st.integers(10, 50),
+    D=st.integers(1, 3),
+    K=st.integers(1, 3),
+    init=st.sampled_from(["random", "k-means++"]),
+    covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]),
+)
 def test_em_never_lowers_the_log_likelihood(seed, N, D, K, init, covariance_type):
     # reg_covar=0 is textbook EM, for which monotonicity is a theorem.  (With
     # reg_covar > 0 the M step is no longer the maximiser of Q, and the
     # log-likelihood can fall slightly.)
     X = mixture_data(seed, N, D, K)
     try:
-        result = mixlib.fit_gmm(X, K, covariance_type=covariance_type, init=init, seed=seed,
-                                tol=0, max_iter=25, reg_covar=0.0)
+        result = mixlib.fit_gmm(
+            X, K, covariance_type=covariance_type, init=init, seed=seed, tol=0, max_iter=25, reg_covar=0.0
+        )
     except mixlib.SingularityError:
         assume(False)  # a collapse: no likelihood to compare
     # A component collapsing onto D or fewer points has a numerically singular
@@ -66,23 +73,35 @@ def test_em_never_lowers_the_log_likelihood(seed, N, D, K, init, covariance_type
 
 
 @PROPERTY_SETTINGS
-@given(seed=seeds, N=st.integers(10, 50), D=st.integers(1, 3), K=st.integers(1, 3),
-       init=st.sampled_from(["random", "k-means++"]),
-       covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]))
+@given(
+    seed=seeds,
+    N=st.integers(10, 50),
+    D=st.integers(1, 3),
+    K=st.integers(1, 3),
+    init=st.sampled_from(["random", "k-means++"]),
+    covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]),
+)
 def test_map_em_never_lowers_the_log_posterior(seed, N, D, K, init, covariance_type):
     """With the default conjugate prior nothing collapses and the log posterior is monotone."""
     X = mixture_data(seed, N, D, K)
-    result = mixlib.fit_gmm(X, K, covariance_type=covariance_type, init=init, seed=seed,
-                            tol=0, max_iter=25, prior="default")
+    result = mixlib.fit_gmm(
+        X, K, covariance_type=covariance_type, init=init, seed=seed, tol=0, max_iter=25, prior="default"
+    )
     trace = result.log_posteriors
     assert len(trace) == 26 and np.all(np.isfinite(trace))
     assert np.all(np.diff(trace) >= -1e-9 * np.abs(trace[1:])), np.diff(trace)
 
 
 @PROPERTY_SETTINGS
-@given(seed=seeds, N=st.integers(10, 40), D=st.integers(1, 3), K=st.integers(1, 3),
-       covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]),
-       shift=st.sampled_from([0.0, 1e6, -3e9]), scale=st.sampled_from([1e-6, 1.0, 2.0**20, 1e9]))
+@given(
+    seed=seeds,
+    N=st.integers(10, 40),
+    D=st.integers(1, 3),
+    K=st.integers(1, 3),
+    covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]),
+    shift=st.sampled_from([0.0, 1e6, -3e9]),
+    scale=st.sampled_from([1e-6, 1.0, 2.0**20, 1e9]),
+)
 def test_fit_is_equivariant_under_translation_and_a_change_of_unit(seed, N, D, K, covariance_type, shift, scale):
     # The shift in units of the spread: X * scale + shift itself keeps ~|shift|/scale · ε digits.
     shift = shift / 1e3 * scale
@@ -99,8 +118,14 @@ def test_fit_is_equivariant_under_translation_and_a_change_of_unit(seed, N, D, K
 
 
 @PROPERTY_SETTINGS
-@given(seed=seeds, N=st.integers(5, 60), D=st.integers(1, 3), K=st.integers(1, 5),
-       integer_grid=st.booleans(), init=st.sampled_from(["random", "k-means++"]))
+@given(
+    seed=seeds,
+    N=st.integers(5, 60),
+    D=st.integers(1, 3),
+    K=st.integers(1, 5),
+    integer_grid=st.booleans(),
+    init=st.sampled_from(["random", "k-means++"]),
+)
 def test_kmeans_never_raises_the_distortion(seed, N, D, K, integer_grid, init):
     assume(N >= K)
     X = mixture_data(seed, N, D, K)
@@ -120,8 +145,9 @@ def test_kmeans_never_raises_the_distortion(seed, N, D, K, integer_grid, init):
 
 
 @PROPERTY_SETTINGS
-@given(seed=seeds, N=st.integers(1, 40), D=st.integers(1, 4), K=st.integers(1, 4),
-       scale=st.sampled_from([0.1, 1.0, 30.0]))
+@given(
+    seed=seeds, N=st.integers(1, 40), D=st.integers(1, 4), K=st.integers(1, 4), scale=st.sampled_from([0.1, 1.0, 30.0])
+)
 def test_responsibilities_are_distributions(seed, N, D, K, scale):
     rng = np.random.default_rng(seed)
     weights, means, covariances = random_parameters(rng, K, D, spread=3.0)
@@ -143,11 +169,18 @@ def test_permuting_components_changes_nothing(seed, N, D, K, data):
     ll = gmm.log_likelihood(X, weights, means, covariances)
     ll_perm = gmm.log_likelihood(X, weights[perm], means[perm], covariances[perm])
     assert ll_perm == pytest.approx(ll, rel=1e-12, abs=1e-12)
-    np.testing.assert_allclose(gmm.log_density(X, weights[perm], means[perm], covariances[perm]),
-                               gmm.log_density(X, weights, means, covariances), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(gmm.responsibilities(X, weights[perm], means[perm], covariances[perm]),
-                               gmm.responsibilities(X, weights, means, covariances)[:, perm],
-                               rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        gmm.log_density(X, weights[perm], means[perm], covariances[perm]),
+        gmm.log_density(X, weights, means, covariances),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        gmm.responsibilities(X, weights[perm], means[perm], covariances[perm]),
+        gmm.responsibilities(X, weights, means, covariances)[:, perm],
+        rtol=1e-10,
+        atol=1e-14,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -198,8 +231,7 @@ def test_kl_divergence_is_nonnegative_and_zero_on_the_diagonal(seed, N, K):
 
 
 @PROPERTY_SETTINGS
-@given(seed=seeds, N=st.integers(1, 30), D=st.integers(1, 3), K=st.integers(1, 4),
-       sparse=st.booleans())
+@given(seed=seeds, N=st.integers(1, 30), D=st.integers(1, 3), K=st.integers(1, 4), sparse=st.booleans())
 def test_free_energy_is_expected_complete_log_likelihood_plus_entropy(seed, N, D, K, sparse):
     rng, X, weights, means, covariances = free_energy_case(seed, N, D, K)
     q = random_q(rng, N, K)
@@ -238,10 +270,8 @@ def test_sample_component_frequencies_approach_weights(weights):
     # Each point came from the component its label names.
     for k in range(K):
         Xk = X[z == k]
-        np.testing.assert_allclose(Xk.mean(axis=0), means[k],
-                                   atol=6 * np.sqrt(np.diag(covariances[k]).max() / len(Xk)))
-        np.testing.assert_allclose(np.cov(Xk.T), covariances[k], rtol=0.1,
-                                   atol=0.1 * np.abs(covariances[k]).max())
+        np.testing.assert_allclose(Xk.mean(axis=0), means[k], atol=6 * np.sqrt(np.diag(covariances[k]).max() / len(Xk)))
+        np.testing.assert_allclose(np.cov(Xk.T), covariances[k], rtol=0.1, atol=0.1 * np.abs(covariances[k]).max())
 
 
 def test_sample_is_reproducible_and_never_picks_a_zero_weight():
@@ -280,5 +310,9 @@ def test_kl_to_posterior_agrees_with_kl_divergence_when_nothing_underflows(seed)
     X, _, (weights, means, covariances) = mixlib.random_blobs(30, 3, 2, spread=1.0, seed=seed)
     q = rng.dirichlet(np.ones(3), size=30)
     gamma = mixlib.gmm.responsibilities(X, weights, means, covariances)
-    np.testing.assert_allclose(mixlib.em.kl_to_posterior(X, q, weights, means, covariances),
-                               mixlib.em.kl_divergence(q, gamma), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        mixlib.em.kl_to_posterior(X, q, weights, means, covariances),
+        mixlib.em.kl_divergence(q, gamma),
+        rtol=1e-9,
+        atol=1e-12,
+    )

@@ -1,4 +1,5 @@
 """select_models: the grid of covariance types and K, its BIC/AIC table and its failed fits."""
+
 import dataclasses
 import warnings
 
@@ -148,7 +149,7 @@ def test_a_fits_other_warnings_are_recorded_and_passed_on(faithful, monkeypatch)
     def fit_and_warn(X, K, **options):
         result = real_fit(X, K, **options)
         if K == 2:
-            warnings.warn("this maximum is spurious", UserWarning)
+            warnings.warn("this maximum is spurious", UserWarning, stacklevel=2)
         return result
 
     monkeypatch.setattr(selection, "fit_gmm", fit_and_warn)
@@ -176,15 +177,15 @@ def test_a_component_on_the_regulariser_makes_the_fit_spurious(one_shared_value)
         result = select_models(X, [1, 2], ("diag", "full"), n_init=2, seed=0)
     for row in result:
         on_floor = any("regulariser" in message for message in row.warnings_raised)
-        assert row.spurious == on_floor == (row.n_components == 2)   # the flag and fit_gmm's warning agree
+        assert row.spurious == on_floor == (row.n_components == 2)  # the flag and fit_gmm's warning agree
     for kind in ("diag", "full"):
         row = result.row(kind, 2)
         (k,) = row.on_the_regulariser
         members = X[row.result.predict(X) == k]
-        assert np.all(members[:, 1] == 3.0)                           # the component holds the group
+        assert np.all(members[:, 1] == 3.0)  # the component holds the group
         assert row.result.covariances[k, 1, 1] == pytest.approx(row.result.reg_covar, rel=1e-6)
         assert row.n_collapsed == 0
-    assert result.best().spurious                                     # at face value a spurious fit wins
+    assert result.best().spurious  # at face value a spurious fit wins
     sensible = result.best(skip_spurious=True)
     assert not sensible.spurious and sensible.n_components == 1
     assert "?" in result.to_text().splitlines()[3] and "? diag, K = 2" in result.to_text()
@@ -206,7 +207,7 @@ def test_starts_that_collapsed_do_not_disqualify_the_fit():
     assert not row.failed and row.n_collapsed == 1
     assert any("collapsed" in message for message in row.warnings_raised)
     assert not row.spurious and result.best(skip_spurious=True) is row
-    assert np.linalg.eigvalsh(row.result.covariances).min() > 1e-3   # its components are not degenerate
+    assert np.linalg.eigvalsh(row.result.covariances).min() > 1e-3  # its components are not degenerate
 
 
 @pytest.mark.parametrize(

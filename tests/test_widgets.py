@@ -7,6 +7,7 @@ control; the live widget's stepping rests on the structure checked at the end
 (jslinks, one pre-rendered SVG per frame), the static page's on the player's
 HTML (tests/browser drives it in Chromium).
 """
+
 import gzip
 import io
 import json
@@ -24,8 +25,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
-from ipywidgets.widgets.widget_link import Link  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from ipywidgets.widgets.widget_link import Link  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -82,8 +83,7 @@ def is_rendered(image, explorer):
 
 
 def has_link(explorer, source, target):
-    return any(isinstance(link, Link) and link.source == source and link.target == target
-               for link in explorer.links)
+    return any(isinstance(link, Link) and link.source == source and link.target == target for link in explorer.links)
 
 
 def ellipse_centres(artists):
@@ -104,7 +104,10 @@ def all_images(explorer):
 
 
 def test_mixlib_imports_without_ipywidgets():
-    code = "import sys, mixlib, mixlib.plotting, mixlib.style, mixlib.drawing, mixlib.player; assert 'ipywidgets' not in sys.modules"
+    code = (
+        "import sys, mixlib, mixlib.plotting, mixlib.style, mixlib.drawing, mixlib.player; "
+        "assert 'ipywidgets' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
     # What a static page or a test of frames needs imports neither widgets nor matplotlib.
     code = "import sys, mixlib.frames; assert not {'ipywidgets', 'matplotlib'} & set(sys.modules)"
@@ -123,8 +126,10 @@ def test_em_frames_hold_responsibilities_at_each_iteration(X):
     em_frames = frames.em_frames(X, result)
     assert [f.step.iteration for f in em_frames] == list(range(6))
     for frame in em_frames:
-        np.testing.assert_allclose(frame.responsibilities, gmm.responsibilities(
-            X, frame.step.weights, frame.step.means, frame.step.covariances))
+        np.testing.assert_allclose(
+            frame.responsibilities,
+            gmm.responsibilities(X, frame.step.weights, frame.step.means, frame.step.covariances),
+        )
 
 
 def test_draw_em_frame_puts_ellipses_on_the_means_and_traces_up_to_the_iteration(X):
@@ -312,7 +317,7 @@ def test_singularity_reg_covar_uses_variance_sigma2_plus_reg_and_levels_off(sing
     climbing = np.array([f.log_likelihood for f in singularity_2d.frames[0.0]])
     assert np.all(np.abs(np.diff(flat)[-5:]) < 1e-6)
     assert flat.max() < climbing[-1] - 10
-    effective = np.sqrt(singularity_2d.sigmas ** 2 + reg)
+    effective = np.sqrt(singularity_2d.sigmas**2 + reg)
     same = frames.singularity_frames(X, effective, point_index=singularity_2d.point_index)
     np.testing.assert_allclose(flat, [f.log_likelihood for f in same], rtol=1e-12)
 
@@ -330,7 +335,7 @@ def test_singularity_controls_select_frames(singularity_2d):
         np.testing.assert_allclose(np.ravel(art["marker"].get_xydata()), [np.log(frame.sigma), frame.log_likelihood])
         ellipse = art["ellipses"][0]  # component 1's 1-σ circle, radius √(σ² + reg_covar)
         np.testing.assert_allclose(ellipse.center, ex.X[ex.point_index])
-        np.testing.assert_allclose(ellipse.width / 2, np.sqrt(frame.sigma ** 2 + ex.reg_covars[1]))
+        np.testing.assert_allclose(ellipse.width / 2, np.sqrt(frame.sigma**2 + ex.reg_covars[1]))
         ex.toggle.index = 0
         np.testing.assert_allclose(ex.artists["trace"].get_ydata(), ex.frames[0.0][5].log_likelihoods)
     finally:
@@ -500,10 +505,12 @@ def player_parts(page):
 
 @pytest.mark.parametrize("make", ["kmeans", "em", "singularity", "kl"])
 def test_static_player_has_named_controls_alt_text_and_no_kernel_controls(make, X, kl_setup, singularity_2d):
-    ex = {"kmeans": lambda: widgets.kmeans_stepper(X),
-          "em": lambda: widgets.em_explorer(X, init=POOR_START, max_iter=6),
-          "singularity": lambda: singularity_2d,
-          "kl": lambda: kl_setup[1]}[make]()
+    ex = {
+        "kmeans": lambda: widgets.kmeans_stepper(X),
+        "em": lambda: widgets.em_explorer(X, init=POOR_START, max_iter=6),
+        "singularity": lambda: singularity_2d,
+        "kl": lambda: kl_setup[1],
+    }[make]()
     parts = player_parts(ex.static_html())
     buttons = [a for tag, a in parts.tags if tag == "button"]
     assert [b["class"] for b in buttons] == ["mixlib-player-play", "mixlib-player-prev", "mixlib-player-next"]
@@ -517,8 +524,9 @@ def test_static_player_has_named_controls_alt_text_and_no_kernel_controls(make, 
     alts = [f["alt"] for v in variants for f in v["frames"]]
     assert len(set(alts)) == len(alts) and all(str(n - 1) in alt for alt in alts)
     # "#" would start a URL's fragment and cut the picture short.
-    assert all(f["src"].startswith("data:image/svg+xml,<svg") and "#" not in f["src"]
-               for v in variants for f in v["frames"])
+    assert all(
+        f["src"].startswith("data:image/svg+xml,<svg") and "#" not in f["src"] for v in variants for f in v["frames"]
+    )
     (img,) = [a for tag, a in parts.tags if tag == "img"]
     assert img["alt"] == variants[0]["frames"][0]["alt"]
     # The controls appear only once the script runs; the kernel's controls never.
@@ -588,12 +596,14 @@ def test_em_explorer_names_the_iterations_where_ln_p_fell_and_the_prior_keeps_mo
     assert np.all(np.diff(ex.result.log_posteriors) >= -1e-9 * np.abs(ex.result.log_posteriors[1:]))
     assert ex.status.value == ""
     assert ex.artists["trace"].axes.get_ylabel() == "log posterior"
-    np.testing.assert_allclose(ex.artists["trace"].get_ydata(),
-                               ex.result.log_posteriors[: ex.slider.value + 1])
+    np.testing.assert_allclose(ex.artists["trace"].get_ydata(), ex.result.log_posteriors[: ex.slider.value + 1])
 
 
 def test_compact_svg_keeps_glyph_scales_and_drops_what_a_picture_does_not_need():
-    svg = (b'<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg x="1">\n <metadata>m</metadata>\n'
-           b' <use x="123.456789" y="7.123456" transform="scale(0.114583 -0.114583)"/>\n</svg>\n')
-    assert drawing.compact_svg(svg) == (b'<svg x="1"> <use x="123.45" y="7.123456" '
-                                        b'transform="scale(0.114583 -0.114583)"/> </svg> ')
+    svg = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg x="1">\n <metadata>m</metadata>\n'
+        b' <use x="123.456789" y="7.123456" transform="scale(0.114583 -0.114583)"/>\n</svg>\n'
+    )
+    assert drawing.compact_svg(svg) == (
+        b'<svg x="1"> <use x="123.45" y="7.123456" transform="scale(0.114583 -0.114583)"/> </svg> '
+    )

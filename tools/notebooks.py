@@ -11,6 +11,7 @@
 
 Only the standard library is used, so this runs anywhere the notebooks do.
 """
+
 from __future__ import annotations
 
 import json

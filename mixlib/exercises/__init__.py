@@ -29,6 +29,7 @@ differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
 
 Every checker is also importable from this package itself.
 """
+
 from ._core import Case, Feedback, Mistake
 from .applications import check_bits_per_pixel, check_quantise
 from .bernoulli_mixtures import check_bernoulli_log_likelihood, check_bernoulli_m_step

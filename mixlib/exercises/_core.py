@@ -13,12 +13,13 @@ case and, if the answer is one of theirs, says what that mistake was.  The
 tests run every implementation of every table through its checker, so a
 message the table promises is a message the checker gives.
 """
+
 from __future__ import annotations
 
 import copy
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -55,8 +56,13 @@ class Feedback:
 
     def __repr__(self) -> str:
         mark = "✔" if self.passed else "✘"
-        return textwrap.fill(f"{mark} {self.exercise}: {self.message}", width=WIDTH,
-                             subsequent_indent="  ", break_on_hyphens=False, break_long_words=False)
+        return textwrap.fill(
+            f"{mark} {self.exercise}: {self.message}",
+            width=WIDTH,
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
 
     __str__ = __repr__
 
@@ -85,15 +91,22 @@ class Mismatch(Exception):
 
 def same_answer(a, b, *, rtol: float = 1e-6, atol: float = 1e-10) -> bool:
     """True when two answers (numbers, arrays, or tuples of them) agree and are finite; never an error."""
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and (
-            len(a) != len(b) or any(np.ndim(x) for x in a)):
+    if (
+        isinstance(a, (tuple, list))
+        and isinstance(b, (tuple, list))
+        and (len(a) != len(b) or any(np.ndim(x) for x in a))
+    ):
         return len(a) == len(b) and all(same_answer(x, y, rtol=rtol, atol=atol) for x, y in zip(a, b))
     try:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     except (TypeError, ValueError):
         return False
-    return bool(a.shape == b.shape and np.all(np.isfinite(a)) and np.all(np.isfinite(b))
-                and np.allclose(a, b, rtol=rtol, atol=atol))
+    return bool(
+        a.shape == b.shape
+        and np.all(np.isfinite(a))
+        and np.all(np.isfinite(b))
+        and np.allclose(a, b, rtol=rtol, atol=atol)
+    )
 
 
 def check_function(
@@ -115,8 +128,12 @@ def check_function(
     case ends the check.
     """
     if not callable(student):
-        return Feedback(exercise, False, f"expected a function, but got {type(student).__name__}; "
-                        "pass the function itself, without calling it (no parentheses).")
+        return Feedback(
+            exercise,
+            False,
+            f"expected a function, but got {type(student).__name__}; "
+            "pass the function itself, without calling it (no parentheses).",
+        )
     for case in cases:
         args, kwargs = case.fresh()
         try:
@@ -126,8 +143,9 @@ def check_function(
             text = "not implemented yet: replace the `raise NotImplementedError` line with your code."
             return Feedback(exercise, False, text + (f" Hint: {hint}" if hint else ""))
         except Exception as exc:  # a student's bug becomes feedback, not a traceback
-            return Feedback(exercise, False, f"on the case “{case.name}”, your function raised "
-                            f"{type(exc).__name__}: {exc}")
+            return Feedback(
+                exercise, False, f"on the case “{case.name}”, your function raised {type(exc).__name__}: {exc}"
+            )
         # The answer is computed after the student's, so that a stub costs no reference fit.
         args, kwargs = case.fresh()
         expected = reference(*args, **kwargs)
@@ -181,16 +199,21 @@ def compare_arrays(got, expected, what: str = "the result", *, rtol: float = 1e-
     expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         hint = " (transposed?)" if got.shape == expected.shape[::-1] and got.ndim == 2 else ""
-        raise Mismatch(f"{what} {_verb(what, 'has', 'have')} shape {got.shape}, "
-                       f"but should have shape {expected.shape}{hint}.")
+        raise Mismatch(
+            f"{what} {_verb(what, 'has', 'have')} shape {got.shape}, but should have shape {expected.shape}{hint}."
+        )
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
-        raise Mismatch(f"{what} {_verb(what, 'contains', 'contain')} NaN or inf where the answer is finite; "
-                       "look for an overflow in exp or a division by zero.")
+        raise Mismatch(
+            f"{what} {_verb(what, 'contains', 'contain')} NaN or inf where the answer is finite; "
+            "look for an overflow in exp or a division by zero."
+        )
     if not np.allclose(got, expected, rtol=rtol, atol=atol):
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.ndim else ()
         at = f" at index {tuple(int(i) for i in worst)}" if got.ndim else ""
-        raise Mismatch(f"{what} {_verb(what, 'differs', 'differ')} from the answer{at}: you have {got[worst]:.6g}, "
-                       f"the answer is {expected[worst]:.6g}.")
+        raise Mismatch(
+            f"{what} {_verb(what, 'differs', 'differ')} from the answer{at}: you have {got[worst]:.6g}, "
+            f"the answer is {expected[worst]:.6g}."
+        )
 
 
 def compare_scalars(got, expected, what: str = "the result", *, rtol: float = 1e-8, atol: float = 1e-10) -> None:
@@ -236,8 +259,17 @@ class Exercise:
         function.mistakes = self.mistakes
         return function
 
-    def check(self, student, cases: list[Case], reference: Callable, compare: Callable, *,
-              same: Callable = same_answer) -> Feedback:
+    def check(
+        self, student, cases: list[Case], reference: Callable, compare: Callable, *, same: Callable = same_answer
+    ) -> Feedback:
         """:func:`check_function` with this exercise's name, hint and mistakes."""
-        return check_function(student, exercise=self.name, cases=cases, reference=reference, compare=compare,
-                              mistakes=self.mistakes, same=same, hint=self.hint)
+        return check_function(
+            student,
+            exercise=self.name,
+            cases=cases,
+            reference=reference,
+            compare=compare,
+            mistakes=self.mistakes,
+            same=same,
+            hint=self.hint,
+        )

@@ -4,6 +4,7 @@
 - :func:`check_bic`: BIC = −2 ln L + P ln N;
 - :func:`check_bic_table`: BIC over a range of K, from fitted mixtures.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -35,8 +36,9 @@ def _free_covariance_entries(D, covariance_type, *, symmetric=True):
     return {"full": full, "tied": full, "diag": D, "spherical": 1}[covariance_type]
 
 
-def _count(*, free_weights=lambda K: K - 1, means=True, symmetric=True, spherical_as_diag=False,
-           tied_per_component=False):
+def _count(
+    *, free_weights=lambda K: K - 1, means=True, symmetric=True, spherical_as_diag=False, tied_per_component=False
+):
     """P with the weights, the means or the covariance entries counted otherwise."""
 
     def n_parameters(K, D, covariance_type):
@@ -63,22 +65,38 @@ N_PARAMETERS = Exercise(
     "number of parameters",
     hint="count the free weights, the mean entries and the free covariance entries separately, then add.",
     mistakes=(
-        Mistake("K weights", _count(free_weights=lambda K: K),
-                "you counted one parameter too many: the K weights sum to 1, so only K − 1 are free."),
-        Mistake("D² covariance entries", _count(symmetric=False),
-                "you counted D² entries per covariance, but Σ_k is symmetric, so only D(D+1)/2 are free."),
-        Mistake("K weights and D² entries", _count(free_weights=lambda K: K, symmetric=False),
-                "the weights have K − 1 free entries (they sum to 1) and each symmetric Σ_k has D(D+1)/2, not D²."),
+        Mistake(
+            "K weights",
+            _count(free_weights=lambda K: K),
+            "you counted one parameter too many: the K weights sum to 1, so only K − 1 are free.",
+        ),
+        Mistake(
+            "D² covariance entries",
+            _count(symmetric=False),
+            "you counted D² entries per covariance, but Σ_k is symmetric, so only D(D+1)/2 are free.",
+        ),
+        Mistake(
+            "K weights and D² entries",
+            _count(free_weights=lambda K: K, symmetric=False),
+            "the weights have K − 1 free entries (they sum to 1) and each symmetric Σ_k has D(D+1)/2, not D².",
+        ),
         Mistake("no means", _count(means=False), "the K means with D entries each (K·D) are missing."),
-        Mistake("tied covariance counted K times", _count(tied_per_component=True),
-                "you counted the tied covariance once per component; it is one matrix shared by the K components, "
-                "so its D(D+1)/2 free entries count once."),
-        Mistake("spherical as diag", _count(spherical_as_diag=True), "a 'spherical' covariance has 1 free entry "
-                "per component", by_answer=False),
-        Mistake("a fraction", lambda K, D, c: gmm.n_parameters(K, D, c) + 0.5, "is not a whole number",
-                by_answer=False),
-        Mistake("a float", lambda K, D, c: float(gmm.n_parameters(K, D, c)), "return an int",
-                by_answer=False),
+        Mistake(
+            "tied covariance counted K times",
+            _count(tied_per_component=True),
+            "you counted the tied covariance once per component; it is one matrix shared by the K components, "
+            "so its D(D+1)/2 free entries count once.",
+        ),
+        Mistake(
+            "spherical as diag",
+            _count(spherical_as_diag=True),
+            "a 'spherical' covariance has 1 free entry per component",
+            by_answer=False,
+        ),
+        Mistake(
+            "a fraction", lambda K, D, c: gmm.n_parameters(K, D, c) + 0.5, "is not a whole number", by_answer=False
+        ),
+        Mistake("a float", lambda K, D, c: float(gmm.n_parameters(K, D, c)), "return an int", by_answer=False),
     ),
 )
 
@@ -100,11 +118,15 @@ def check_n_parameters(student) -> Feedback:
         if not float(got).is_integer():
             raise Mismatch(f"your count {got} is not a whole number; use integer division // for D(D+1)/2.")
         if int(got) != expected:
-            raise Mismatch(f"you counted {int(got)} parameters, the answer is {expected}; a '{kind}' covariance has "
-                           f"{_ENTRIES[kind]}.")
+            raise Mismatch(
+                f"you counted {int(got)} parameters, the answer is {expected}; a '{kind}' covariance has "
+                f"{_ENTRIES[kind]}."
+            )
         if not isinstance(got, numbers.Integral):
-            raise Mismatch(f"your count {got!r} is right but a {type(got).__name__}; a number of parameters is an "
-                           "integer, so return an int (integer division // keeps D(D+1)/2 one).")
+            raise Mismatch(
+                f"your count {got!r} is right but a {type(got).__name__}; a number of parameters is an "
+                "integer, so return an int (integer division // keeps D(D+1)/2 one)."
+            )
 
     cases = [
         Case("K = 2, D = 2, full (Old Faithful)", (2, 2, "full")),
@@ -129,30 +151,52 @@ def bic(log_likelihood: float, n_parameters: int, n_samples: int) -> float:
     return -2.0 * log_likelihood + n_parameters * np.log(n_samples)
 
 
-_MINUS_BIC = ("(R's mclust reports BIC with this sign, higher being better); the book's BIC is "
-              "−2 ln L + P ln N, lower is better.")
+_MINUS_BIC = (
+    "(R's mclust reports BIC with this sign, higher being better); the book's BIC is −2 ln L + P ln N, lower is better."
+)
 
 BIC = Exercise(
     "BIC",
     hint="np.log is the natural logarithm.",
     mistakes=(
-        Mistake("mclust's sign", lambda ll, p, N: 2 * ll - p * np.log(N),
-                "you returned 2 ln L − P ln N, which is −BIC " + _MINUS_BIC),
-        Mistake("sign of ln L", lambda ll, p, N: 2 * ll + p * np.log(N),
-                "the log-likelihood term has the wrong sign: it is −2 ln L, so a better fit (larger ln L) gives a "
-                "smaller BIC."),
-        Mistake("log10", lambda ll, p, N: -2 * ll + p * np.log10(N),
-                "you used log10; the penalty is P ln N with the natural logarithm (np.log)."),
-        Mistake("no factor 2", lambda ll, p, N: -ll + p * np.log(N),
-                "the log-likelihood term is missing its factor 2: BIC = −2 ln L + P ln N."),
-        Mistake("half the BIC", lambda ll, p, N: -ll + 0.5 * p * np.log(N),
-                "you computed half the BIC, −ln L + (P/2) ln N; multiply by 2 (the book's BIC is on the scale of "
-                "−2 ln L)."),
+        Mistake(
+            "mclust's sign",
+            lambda ll, p, N: 2 * ll - p * np.log(N),
+            "you returned 2 ln L − P ln N, which is −BIC " + _MINUS_BIC,
+        ),
+        Mistake(
+            "sign of ln L",
+            lambda ll, p, N: 2 * ll + p * np.log(N),
+            "the log-likelihood term has the wrong sign: it is −2 ln L, so a better fit (larger ln L) gives a "
+            "smaller BIC.",
+        ),
+        Mistake(
+            "log10",
+            lambda ll, p, N: -2 * ll + p * np.log10(N),
+            "you used log10; the penalty is P ln N with the natural logarithm (np.log).",
+        ),
+        Mistake(
+            "no factor 2",
+            lambda ll, p, N: -ll + p * np.log(N),
+            "the log-likelihood term is missing its factor 2: BIC = −2 ln L + P ln N.",
+        ),
+        Mistake(
+            "half the BIC",
+            lambda ll, p, N: -ll + 0.5 * p * np.log(N),
+            "you computed half the BIC, −ln L + (P/2) ln N; multiply by 2 (the book's BIC is on the scale of −2 ln L).",
+        ),
         Mistake("AIC", lambda ll, p, N: -2 * ll + 2 * p, "that is AIC, −2 ln L + 2P; BIC's penalty is P ln N."),
-        Mistake("p and N swapped", lambda ll, p, N: -2 * ll + N * np.log(p),
-                "you swapped n_parameters and n_samples: the penalty is P ln N."),
-        Mistake("two terms", lambda ll, p, N: np.array([-2 * ll, p * np.log(N)]), "should be a single number",
-                by_answer=False),
+        Mistake(
+            "p and N swapped",
+            lambda ll, p, N: -2 * ll + N * np.log(p),
+            "you swapped n_parameters and n_samples: the penalty is P ln N.",
+        ),
+        Mistake(
+            "two terms",
+            lambda ll, p, N: np.array([-2 * ll, p * np.log(N)]),
+            "should be a single number",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -168,6 +212,7 @@ def check_bic(student) -> Feedback:
         Case("a positive log-likelihood (densities can exceed 1): ln L = 12.5, P = 5, N = 100", (12.5, 5, 100)),
         Case("ln L = −20000, P = 35, N = 10000", (-20000.0, 35, 10000)),
     ]
+
     def compare(got, expected, case):
         compare_scalars(got, expected, "your BIC", rtol=1e-9, atol=1e-9)
 
@@ -220,19 +265,29 @@ def _bic_table(X, ks):
 BIC_TABLE = Exercise(
     "BIC table",
     hint="for each K in ks: result = mixlib.fit_gmm(X, K, n_init=5, seed=0); then use result.log_likelihood "
-         "and result.n_parameters (or your own bic function).",
+    "and result.n_parameters (or your own bic function).",
     mistakes=(
-        Mistake("mclust's sign", lambda X, ks: -_bic_table(X, ks),
-                "your values are −BIC " + _MINUS_BIC),
-        Mistake("log-likelihoods", _criterion(1.0, lambda p, N: 0.0),
-                "you returned the log-likelihoods; BIC is −2 ln L + P ln N."),
+        Mistake("mclust's sign", lambda X, ks: -_bic_table(X, ks), "your values are −BIC " + _MINUS_BIC),
+        Mistake(
+            "log-likelihoods",
+            _criterion(1.0, lambda p, N: 0.0),
+            "you returned the log-likelihoods; BIC is −2 ln L + P ln N.",
+        ),
         Mistake("no penalty", _criterion(-2.0, lambda p, N: 0.0), "you returned −2 ln L without the penalty P ln N."),
-        Mistake("AIC", _criterion(-2.0, lambda p, N: 2.0 * p),
-                "you returned AIC (−2 ln L + 2P); BIC's penalty is P ln N."),
-        Mistake("sorted by K", lambda X, ks: _bic_table(X, sorted(ks)),
-                "your values are sorted by K; return them in the order of ks."),
-        Mistake("1, …, len(ks) for ks", lambda X, ks: _bic_table(X, range(1, len(ks) + 1)),
-                "return them in the order of ks", by_answer=False),
+        Mistake(
+            "AIC", _criterion(-2.0, lambda p, N: 2.0 * p), "you returned AIC (−2 ln L + 2P); BIC's penalty is P ln N."
+        ),
+        Mistake(
+            "sorted by K",
+            lambda X, ks: _bic_table(X, sorted(ks)),
+            "your values are sorted by K; return them in the order of ks.",
+        ),
+        Mistake(
+            "1, …, len(ks) for ks",
+            lambda X, ks: _bic_table(X, range(1, len(ks) + 1)),
+            "return them in the order of ks",
+            by_answer=False,
+        ),
         Mistake("one short", lambda X, ks: _bic_table(X, ks)[:-1], "but should have shape", by_answer=False),
     ),
 )
@@ -256,9 +311,11 @@ def check_bic_table(student) -> Feedback:
             if np.allclose(np.sort(got), np.sort(expected), **tolerance):
                 raise Mismatch("your values are in another order; return them in the order of ks.")
             bad = int(np.argmax(np.abs(got - expected)))
-            raise Mismatch(f"your BIC for K = {ks[bad]} is {got[bad]:.6g}, but fit_gmm(X, {ks[bad]}, n_init=5, "
-                           f"seed=0) gives {expected[bad]:.6g}. Fit one mixture per K in ks, in that order, with "
-                           "exactly these settings: with others, EM may stop at another local maximum.")
+            raise Mismatch(
+                f"your BIC for K = {ks[bad]} is {got[bad]:.6g}, but fit_gmm(X, {ks[bad]}, n_init=5, "
+                f"seed=0) gives {expected[bad]:.6g}. Fit one mixture per K in ks, in that order, with "
+                "exactly these settings: with others, EM may stop at another local maximum."
+            )
         compare_arrays(got, expected, "your BIC values", **tolerance)
 
     return BIC_TABLE.check(student, _bic_table_cases(), _bic_table, compare, same=partial(same_answer, **tolerance))

@@ -3,6 +3,7 @@
 - :func:`check_log_gaussian`: ln N(x_n | μ, Σ) through the Cholesky factor of Σ;
 - :func:`check_mixture_density`: p(x) = Σ_k π_k N(x | μ_k, σ_k²) in one dimension.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -57,8 +58,7 @@ def _log_gaussian_variant(*, two_pi=lambda D: D / 2, log_det=0.5, quadratic=0.5,
             "Lᵀ": lambda: np.sum(solve_triangular(L.T, u, lower=False) ** 2, axis=0),
             "Σ": lambda: np.sum(u * (covariance @ u), axis=0),
         }[residual]()
-        return (-two_pi(X.shape[1]) * _LOG_2PI - log_det * 2 * np.sum(np.log(np.diag(L)))
-                - quadratic * squared)
+        return -two_pi(X.shape[1]) * _LOG_2PI - log_det * 2 * np.sum(np.log(np.diag(L))) - quadratic * squared
 
     return log_gaussian
 
@@ -66,32 +66,60 @@ def _log_gaussian_variant(*, two_pi=lambda D: D / 2, log_det=0.5, quadratic=0.5,
 LOG_GAUSSIAN = Exercise(
     "log-density of a Gaussian",
     hint="L = np.linalg.cholesky(covariance); solve L y_n = x_n − μ with scipy.linalg.solve_triangular(L, (X - "
-         "mean).T, lower=True); then ln N = −½ (D ln 2π + 2 Σ_d ln L_dd + ‖y_n‖²).",
+    "mean).T, lower=True); then ln N = −½ (D ln 2π + 2 Σ_d ln L_dd + ‖y_n‖²).",
     mistakes=(
-        Mistake("density, not its log", lambda X, m, c: np.exp(_log_gaussian_reference(X, m, c)),
-                "you returned the density N(x | μ, Σ) itself; the exercise asks for its logarithm."),
-        Mistake("log of the density", lambda X, m, c: np.log(np.exp(_log_gaussian_reference(X, m, c))),
-                "underflowed to 0 before the logarithm was taken", by_answer=False),
-        Mistake("no ½ in the quadratic form", _log_gaussian_variant(quadratic=1.0),
-                "the quadratic form (x − μ)ᵀ Σ⁻¹ (x − μ) is missing its factor ½."),
-        Mistake("Σ for Σ⁻¹", _log_gaussian_variant(residual="Σ"),
-                "you used Σ where its inverse belongs: the quadratic form is (x − μ)ᵀ Σ⁻¹ (x − μ); "
-                "with Σ = L Lᵀ it equals ‖L⁻¹(x − μ)‖²."),
-        Mistake("solved with Lᵀ", _log_gaussian_variant(residual="Lᵀ"),
-                "you solved with Lᵀ instead of L: with Σ = L Lᵀ the whitened residual is y = L⁻¹(x − μ) "
-                "(solve L y = x − μ with lower=True)."),
+        Mistake(
+            "density, not its log",
+            lambda X, m, c: np.exp(_log_gaussian_reference(X, m, c)),
+            "you returned the density N(x | μ, Σ) itself; the exercise asks for its logarithm.",
+        ),
+        Mistake(
+            "log of the density",
+            lambda X, m, c: np.log(np.exp(_log_gaussian_reference(X, m, c))),
+            "underflowed to 0 before the logarithm was taken",
+            by_answer=False,
+        ),
+        Mistake(
+            "no ½ in the quadratic form",
+            _log_gaussian_variant(quadratic=1.0),
+            "the quadratic form (x − μ)ᵀ Σ⁻¹ (x − μ) is missing its factor ½.",
+        ),
+        Mistake(
+            "Σ for Σ⁻¹",
+            _log_gaussian_variant(residual="Σ"),
+            "you used Σ where its inverse belongs: the quadratic form is (x − μ)ᵀ Σ⁻¹ (x − μ); "
+            "with Σ = L Lᵀ it equals ‖L⁻¹(x − μ)‖².",
+        ),
+        Mistake(
+            "solved with Lᵀ",
+            _log_gaussian_variant(residual="Lᵀ"),
+            "you solved with Lᵀ instead of L: with Σ = L Lᵀ the whitened residual is y = L⁻¹(x − μ) "
+            "(solve L y = x − μ with lower=True).",
+        ),
         Mistake("no 2π", _log_gaussian_variant(two_pi=lambda D: 0.0), "you left out the term −(D/2) ln 2π."),
-        Mistake("½ ln 2π", _log_gaussian_variant(two_pi=lambda D: 0.5),
-                "you used −½ ln 2π; in D dimensions the term is −(D/2) ln 2π."),
+        Mistake(
+            "½ ln 2π",
+            _log_gaussian_variant(two_pi=lambda D: 0.5),
+            "you used −½ ln 2π; in D dimensions the term is −(D/2) ln 2π.",
+        ),
         Mistake("no determinant", _log_gaussian_variant(log_det=0.0), "you left out the term −½ ln det Σ."),
-        Mistake("ln det Σ without ½", _log_gaussian_variant(log_det=1.0),
-                "you used −ln det Σ; the term is −½ ln det Σ (the square root of the determinant). "
-                "From the Cholesky factor, ln det Σ = 2 Σ_d ln L_dd."),
-        Mistake("¼ ln det Σ", _log_gaussian_variant(log_det=0.25),
-                "you used −¼ ln det Σ; from the Cholesky factor, ln det Σ = 2 Σ_d ln L_dd, "
-                "so −½ ln det Σ = −Σ_d ln L_dd."),
-        Mistake("a column, not a vector", lambda X, m, c: _log_gaussian_reference(X, m, c)[:, None],
-                "return a 1-D array", by_answer=False),
+        Mistake(
+            "ln det Σ without ½",
+            _log_gaussian_variant(log_det=1.0),
+            "you used −ln det Σ; the term is −½ ln det Σ (the square root of the determinant). "
+            "From the Cholesky factor, ln det Σ = 2 Σ_d ln L_dd.",
+        ),
+        Mistake(
+            "¼ ln det Σ",
+            _log_gaussian_variant(log_det=0.25),
+            "you used −¼ ln det Σ; from the Cholesky factor, ln det Σ = 2 Σ_d ln L_dd, so −½ ln det Σ = −Σ_d ln L_dd.",
+        ),
+        Mistake(
+            "a column, not a vector",
+            lambda X, m, c: _log_gaussian_reference(X, m, c)[:, None],
+            "return a 1-D array",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -105,18 +133,24 @@ def check_log_gaussian(student) -> Feedback:
         got = as_array(got, "your log-densities")
         X = case.args[0]
         if got.shape == (len(X), 1):
-            raise Mismatch(f"your log-densities have shape {got.shape}; return a 1-D array of shape "
-                           f"({len(X)},), one number per point (e.g. with .ravel()).")
+            raise Mismatch(
+                f"your log-densities have shape {got.shape}; return a 1-D array of shape "
+                f"({len(X)},), one number per point (e.g. with .ravel())."
+            )
         if got.shape == expected.shape and np.any(np.isneginf(got)):
-            raise Mismatch("you returned −inf for a point far from the mean: the density underflowed to "
-                           "0 before the logarithm was taken. Stay in log space: "
-                           "ln N = −½ (D ln 2π + ln det Σ + ‖L⁻¹(x − μ)‖²).")
+            raise Mismatch(
+                "you returned −inf for a point far from the mean: the density underflowed to "
+                "0 before the logarithm was taken. Stay in log space: "
+                "ln N = −½ (D ln 2π + ln det Σ + ‖L⁻¹(x − μ)‖²)."
+            )
         if got.shape == expected.shape and np.all(np.isfinite(got)):
             offset = got - expected
             if np.ptp(offset) < 1e-6 * (1.0 + np.abs(expected).max()) and abs(offset.mean()) > 1e-6:
-                raise Mismatch(f"your log-densities are off by the same constant ({offset.mean():.6g}) at "
-                               "every point, so the quadratic form is right but the normalising constant "
-                               "is wrong: it is −(D/2) ln 2π − ½ ln det Σ.")
+                raise Mismatch(
+                    f"your log-densities are off by the same constant ({offset.mean():.6g}) at "
+                    "every point, so the quadratic form is right but the normalising constant "
+                    "is wrong: it is −(D/2) ln 2π − ½ ln det Σ."
+                )
         compare_arrays(got, expected, "your log-densities")
 
     return LOG_GAUSSIAN.check(student, _log_gaussian_cases(), _log_gaussian_reference, compare)
@@ -155,23 +189,45 @@ def _mixture_density_reference(x, weights, means, sigmas):
 MIXTURE_DENSITY = Exercise(
     "density of a 1-D mixture",
     hint="broadcast x[:, None] against the (K,) parameters to get an (M, K) array of N(x_m | μ_k, σ_k²), then "
-         "take its matrix product with the weights.",
+    "take its matrix product with the weights.",
     mistakes=(
-        Mistake("ln p", lambda x, w, m, s: np.log(_gaussians_1d(x, m, s**2) @ w),
-                "you returned ln p(x); the exercise asks for the density p(x) itself."),
-        Mistake("no weights", lambda x, w, m, s: _gaussians_1d(x, m, s**2).sum(axis=1),
-                "you added the components without their mixing coefficients: weight N(x | μ_k, σ_k²) by π_k."),
-        Mistake("equal weights", lambda x, w, m, s: _gaussians_1d(x, m, s**2).mean(axis=1),
-                "you averaged the components with equal weights 1/K: weight component k by its own π_k."),
-        Mistake("σ as the variance", lambda x, w, m, s: _gaussians_1d(x, m, s) @ w,
-                "you used σ_k as the variance; the variance of component k is σ_k² (sigmas holds standard "
-                "deviations)."),
-        Mistake("σ squared twice", lambda x, w, m, s: _gaussians_1d(x, m, s**4) @ w,
-                "you squared σ_k twice: N(x | μ, σ²) has variance σ², i.e. scale σ (e.g. scipy.stats.norm(μ, σ))."),
-        Mistake("not summed over k", lambda x, w, m, s: w * _gaussians_1d(x, m, s**2),
-                "one column (or row) per component", by_answer=False),
-        Mistake("no √(2π)", lambda x, w, m, s: np.exp(-0.5 * ((x[:, None] - m) / s) ** 2) / s @ w,
-                "check the normalising constant 1/√(2π σ_k²)", by_answer=False),
+        Mistake(
+            "ln p",
+            lambda x, w, m, s: np.log(_gaussians_1d(x, m, s**2) @ w),
+            "you returned ln p(x); the exercise asks for the density p(x) itself.",
+        ),
+        Mistake(
+            "no weights",
+            lambda x, w, m, s: _gaussians_1d(x, m, s**2).sum(axis=1),
+            "you added the components without their mixing coefficients: weight N(x | μ_k, σ_k²) by π_k.",
+        ),
+        Mistake(
+            "equal weights",
+            lambda x, w, m, s: _gaussians_1d(x, m, s**2).mean(axis=1),
+            "you averaged the components with equal weights 1/K: weight component k by its own π_k.",
+        ),
+        Mistake(
+            "σ as the variance",
+            lambda x, w, m, s: _gaussians_1d(x, m, s) @ w,
+            "you used σ_k as the variance; the variance of component k is σ_k² (sigmas holds standard deviations).",
+        ),
+        Mistake(
+            "σ squared twice",
+            lambda x, w, m, s: _gaussians_1d(x, m, s**4) @ w,
+            "you squared σ_k twice: N(x | μ, σ²) has variance σ², i.e. scale σ (e.g. scipy.stats.norm(μ, σ)).",
+        ),
+        Mistake(
+            "not summed over k",
+            lambda x, w, m, s: w * _gaussians_1d(x, m, s**2),
+            "one column (or row) per component",
+            by_answer=False,
+        ),
+        Mistake(
+            "no √(2π)",
+            lambda x, w, m, s: np.exp(-0.5 * ((x[:, None] - m) / s) ** 2) / s @ w,
+            "check the normalising constant 1/√(2π σ_k²)",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -187,16 +243,21 @@ def check_mixture_density(student) -> Feedback:
         x, weights = case.args[:2]
         M, K = len(x), len(weights)
         if got.ndim == 2 and K > 1 and got.shape in ((M, K), (K, M)):
-            raise Mismatch(f"your answer has shape {got.shape}: one column (or row) per component. "
-                           "Add the weighted components up: p(x) = Σ_k π_k N(x | μ_k, σ_k²).")
+            raise Mismatch(
+                f"your answer has shape {got.shape}: one column (or row) per component. "
+                "Add the weighted components up: p(x) = Σ_k π_k N(x | μ_k, σ_k²)."
+            )
         if got.shape == expected.shape and np.all(np.isfinite(got)):
             ratio = got / np.where(expected > 1e-250, expected, np.nan)
             ratio = ratio[np.isfinite(ratio)]
             if ratio.size > 1 and np.ptp(ratio) < 1e-6 * abs(ratio.mean()) and abs(ratio.mean() - 1) > 1e-6:
-                raise Mismatch(f"your densities are {ratio.mean():.6g} times the answer everywhere: "
-                               "check the normalising constant 1/√(2π σ_k²) of each component.")
+                raise Mismatch(
+                    f"your densities are {ratio.mean():.6g} times the answer everywhere: "
+                    "check the normalising constant 1/√(2π σ_k²) of each component."
+                )
         compare_arrays(got, expected, "your densities", rtol=1e-6, atol=1e-300)
 
     # Densities in the tails are far below 1e-10: compare them relative to their own size.
-    return MIXTURE_DENSITY.check(student, _mixture_density_cases(), _mixture_density_reference, compare,
-                                 same=partial(same_answer, atol=1e-300))
+    return MIXTURE_DENSITY.check(
+        student, _mixture_density_cases(), _mixture_density_reference, compare, same=partial(same_answer, atol=1e-300)
+    )

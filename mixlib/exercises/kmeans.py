@@ -4,6 +4,7 @@
 - :func:`check_assignment_step`: each point to its nearest centre;
 - :func:`check_update_step`: each centre to the mean of its points.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,24 +44,45 @@ def _distortion_cases() -> list[Case]:
 DISTORTION = Exercise(
     "distortion J",
     hint="centers[labels] is an (N, D) array whose row n is the centre of point n; sum the squares of X − "
-         "centers[labels].",
+    "centers[labels].",
     mistakes=(
-        Mistake("distances not squared", lambda X, c, l: np.sqrt(_own_squared_distances(X, c, l)).sum(),
-                "you summed the distances ‖x_n − μ_k‖; J sums the squared distances ‖x_n − μ_k‖²."),
-        Mistake("averaged over the points", lambda X, c, l: _distortion(X, c, l) / len(X),
-                "you averaged over the N points; J is the sum over n, not the mean."),
-        Mistake("np.mean", lambda X, c, l: np.mean((X - c[l]) ** 2),
-                "you averaged over all N·D coordinates (np.mean); J is a sum: use np.sum."),
-        Mistake("square root", lambda X, c, l: np.sqrt(_distortion(X, c, l)),
-                "you took a square root; J is the sum of squared distances itself."),
-        Mistake("nearest centre", lambda X, c, l: _squared_distances(X, c).min(axis=1).sum(),
-                "you used each point's nearest centre; J must use the labels you are given "
-                "(r_nk = 1 only for k = labels[n]), nearest or not."),
-        Mistake("every centre", lambda X, c, l: _squared_distances(X, c).sum(),
-                "you summed ‖x_n − μ_k‖² over every centre k; only the centre point n is assigned to "
-                "(r_nk = 1) counts."),
-        Mistake("not summed over n", lambda X, c, l: np.sum((X - c[l]) ** 2, axis=1),
-                "one number per point", by_answer=False),
+        Mistake(
+            "distances not squared",
+            lambda X, c, l: np.sqrt(_own_squared_distances(X, c, l)).sum(),
+            "you summed the distances ‖x_n − μ_k‖; J sums the squared distances ‖x_n − μ_k‖².",
+        ),
+        Mistake(
+            "averaged over the points",
+            lambda X, c, l: _distortion(X, c, l) / len(X),
+            "you averaged over the N points; J is the sum over n, not the mean.",
+        ),
+        Mistake(
+            "np.mean",
+            lambda X, c, l: np.mean((X - c[l]) ** 2),
+            "you averaged over all N·D coordinates (np.mean); J is a sum: use np.sum.",
+        ),
+        Mistake(
+            "square root",
+            lambda X, c, l: np.sqrt(_distortion(X, c, l)),
+            "you took a square root; J is the sum of squared distances itself.",
+        ),
+        Mistake(
+            "nearest centre",
+            lambda X, c, l: _squared_distances(X, c).min(axis=1).sum(),
+            "you used each point's nearest centre; J must use the labels you are given "
+            "(r_nk = 1 only for k = labels[n]), nearest or not.",
+        ),
+        Mistake(
+            "every centre",
+            lambda X, c, l: _squared_distances(X, c).sum(),
+            "you summed ‖x_n − μ_k‖² over every centre k; only the centre point n is assigned to (r_nk = 1) counts.",
+        ),
+        Mistake(
+            "not summed over n",
+            lambda X, c, l: np.sum((X - c[l]) ** 2, axis=1),
+            "one number per point",
+            by_answer=False,
+        ),
         Mistake("no return", lambda X, c, l: None, "returned None", by_answer=False),
     ),
 )
@@ -112,21 +134,36 @@ def _nearest(X, centers):
 ASSIGNMENT = Exercise(
     "assignment step",
     hint="X[:, None, :] − centers[None, :, :] has shape (N, K, D); square, sum over the last axis and take "
-         "np.argmin over the centres (axis=1).",
+    "np.argmin over the centres (axis=1).",
     mistakes=(
-        Mistake("argmax", lambda X, c: np.argmax(_squared_distances(X, c), axis=1),
-                "farthest centre: the assignment takes the argmin of the distances, not the argmax",
-                by_answer=False),
-        Mistake("minimum over the points", lambda X, c: np.argmin(_squared_distances(X, c), axis=0),
-                "Take it over the centres, axis=1", by_answer=False),
-        Mistake("one-hot", lambda X, c: np.eye(len(c))[_nearest(X, c)],
-                "you returned the 0/1 matrix r_nk", by_answer=False),
-        Mistake("one-hot, transposed", lambda X, c: np.eye(len(c))[_nearest(X, c)].T,
-                "(and transposed: rows should be points)", by_answer=False),
-        Mistake("labels from 1", lambda X, c: _nearest(X, c) + 1, "Python counts from 0, not from 1",
-                by_answer=False),
-        Mistake("Manhattan distance", lambda X, c: np.argmin(np.abs(X[:, None, :] - c[None]).sum(axis=2), axis=1),
-                "is nearer", by_answer=False),
+        Mistake(
+            "argmax",
+            lambda X, c: np.argmax(_squared_distances(X, c), axis=1),
+            "farthest centre: the assignment takes the argmin of the distances, not the argmax",
+            by_answer=False,
+        ),
+        Mistake(
+            "minimum over the points",
+            lambda X, c: np.argmin(_squared_distances(X, c), axis=0),
+            "Take it over the centres, axis=1",
+            by_answer=False,
+        ),
+        Mistake(
+            "one-hot", lambda X, c: np.eye(len(c))[_nearest(X, c)], "you returned the 0/1 matrix r_nk", by_answer=False
+        ),
+        Mistake(
+            "one-hot, transposed",
+            lambda X, c: np.eye(len(c))[_nearest(X, c)].T,
+            "(and transposed: rows should be points)",
+            by_answer=False,
+        ),
+        Mistake("labels from 1", lambda X, c: _nearest(X, c) + 1, "Python counts from 0, not from 1", by_answer=False),
+        Mistake(
+            "Manhattan distance",
+            lambda X, c: np.argmin(np.abs(X[:, None, :] - c[None]).sum(axis=2), axis=1),
+            "is nearer",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -142,11 +179,15 @@ def check_assignment_step(student) -> Feedback:
         got = as_array(got, "your labels")
         if got.ndim == 2 and got.shape in ((N, K), (K, N)) and np.all((got == 0) | (got == 1)):
             transposed = " (and transposed: rows should be points)" if got.shape == (K, N) and N != K else ""
-            raise Mismatch(f"you returned the 0/1 matrix r_nk with shape {got.shape}{transposed}; return one "
-                           f"label per point, shape ({N},), e.g. np.argmin(distances, axis=1).")
+            raise Mismatch(
+                f"you returned the 0/1 matrix r_nk with shape {got.shape}{transposed}; return one "
+                f"label per point, shape ({N},), e.g. np.argmin(distances, axis=1)."
+            )
         if got.shape == (K,) and N != K:
-            raise Mismatch(f"your labels have shape ({K},), one per centre: you took the minimum over the "
-                           "points (axis 0). Take it over the centres, axis=1, to get one label per point.")
+            raise Mismatch(
+                f"your labels have shape ({K},), one per centre: you took the minimum over the "
+                "points (axis 0). Take it over the centres, axis=1, to get one label per point."
+            )
         if got.shape != (N,):
             raise Mismatch(f"your labels have shape {got.shape}, but should have shape ({N},), one per point.")
         if not np.all(np.isfinite(got)) or np.any(got != np.round(got)):
@@ -154,19 +195,25 @@ def check_assignment_step(student) -> Feedback:
         labels = got.astype(int)
         if labels.min() < 0 or labels.max() > K - 1:
             one_based = labels.min() >= 1 and labels.max() <= K
-            raise Mismatch(f"your labels run from {labels.min()} to {labels.max()}, but must lie in 0, …, {K - 1}"
-                           + (" (Python counts from 0, not from 1)." if one_based else "."))
+            raise Mismatch(
+                f"your labels run from {labels.min()} to {labels.max()}, but must lie in 0, …, {K - 1}"
+                + (" (Python counts from 0, not from 1)." if one_based else ".")
+            )
         d2 = np.sum((X[:, None, :] - centers[None, :, :]) ** 2, axis=2)
         best = d2.min(axis=1)
         mine = d2[np.arange(N), labels]
         wrong = mine > best * (1 + 1e-9) + 1e-12
         if np.any(wrong):
             if K > 1 and np.all(mine == d2.max(axis=1)):
-                raise Mismatch("every point went to its farthest centre: the assignment takes the argmin of "
-                               "the distances, not the argmax.")
+                raise Mismatch(
+                    "every point went to its farthest centre: the assignment takes the argmin of "
+                    "the distances, not the argmax."
+                )
             n = int(np.flatnonzero(wrong)[0])
-            raise Mismatch(f"point {n} was assigned to centre {labels[n]} at squared distance {mine[n]:.6g}, "
-                           f"but centre {int(np.argmin(d2[n]))} is nearer ({best[n]:.6g}).")
+            raise Mismatch(
+                f"point {n} was assigned to centre {labels[n]} at squared distance {mine[n]:.6g}, "
+                f"but centre {int(np.argmin(d2[n]))} is nearer ({best[n]:.6g})."
+            )
 
     return ASSIGNMENT.check(student, _assignment_cases(), _nearest, compare)
 
@@ -207,20 +254,36 @@ UPDATE = Exercise(
     "update step",
     hint="for each k, X[labels == k] holds the points of cluster k; take their mean over axis 0.",
     mistakes=(
-        Mistake("transposed", lambda X, l, K: _update_reference(X, l, K).T,
-                "your centres are transposed: row k must be μ_k, column d its d-th coordinate."),
-        Mistake("medians", lambda X, l, K: np.stack([np.median(X[l == k], axis=0) for k in range(K)]),
-                "your centres are the medians of the clusters; the update is the mean, which is what "
-                "minimises the sum of squared distances Σ_n r_nk ‖x_n − μ_k‖²."),
-        Mistake("sums", _cluster_sums, "your centres are the sums Σ_n r_nk x_n; divide each by its count "
-                "N_k = Σ_n r_nk."),
-        Mistake("divided by N", lambda X, l, K: _cluster_sums(X, l, K) / len(X),
-                "you divided by the total number of points N; divide cluster k's sum by its own count "
-                "N_k = Σ_n r_nk."),
-        Mistake("labels ignored", lambda X, l, K: np.tile(X.mean(axis=0), (K, 1)),
-                "every centre is the mean of all the points: average only the points labelled k (X[labels == k])."),
-        Mistake("wrong order", lambda X, l, K: _update_reference(X, l, K)[::-1], "your centres are in the wrong order",
-                by_answer=False),
+        Mistake(
+            "transposed",
+            lambda X, l, K: _update_reference(X, l, K).T,
+            "your centres are transposed: row k must be μ_k, column d its d-th coordinate.",
+        ),
+        Mistake(
+            "medians",
+            lambda X, l, K: np.stack([np.median(X[l == k], axis=0) for k in range(K)]),
+            "your centres are the medians of the clusters; the update is the mean, which is what "
+            "minimises the sum of squared distances Σ_n r_nk ‖x_n − μ_k‖².",
+        ),
+        Mistake(
+            "sums", _cluster_sums, "your centres are the sums Σ_n r_nk x_n; divide each by its count N_k = Σ_n r_nk."
+        ),
+        Mistake(
+            "divided by N",
+            lambda X, l, K: _cluster_sums(X, l, K) / len(X),
+            "you divided by the total number of points N; divide cluster k's sum by its own count N_k = Σ_n r_nk.",
+        ),
+        Mistake(
+            "labels ignored",
+            lambda X, l, K: np.tile(X.mean(axis=0), (K, 1)),
+            "every centre is the mean of all the points: average only the points labelled k (X[labels == k]).",
+        ),
+        Mistake(
+            "wrong order",
+            lambda X, l, K: _update_reference(X, l, K)[::-1],
+            "your centres are in the wrong order",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -235,12 +298,16 @@ def check_update_step(student) -> Feedback:
         X, labels, K = case.args
         D = X.shape[1]
         if got.shape == (D, K) and D != K:
-            raise Mismatch(f"your centres have shape {got.shape}: transposed. Return shape ({K}, {D}), "
-                           "row k the centre μ_k.")
-        if (K > 1 and got.shape == expected.shape and not np.allclose(got, expected)
-                and np.allclose(np.sort(got, axis=0), np.sort(expected, axis=0))):
-            raise Mismatch("your centres are in the wrong order: row k must be the mean of the points with "
-                           "label k.")
+            raise Mismatch(
+                f"your centres have shape {got.shape}: transposed. Return shape ({K}, {D}), row k the centre μ_k."
+            )
+        if (
+            K > 1
+            and got.shape == expected.shape
+            and not np.allclose(got, expected)
+            and np.allclose(np.sort(got, axis=0), np.sort(expected, axis=0))
+        ):
+            raise Mismatch("your centres are in the wrong order: row k must be the mean of the points with label k.")
         compare_arrays(got, expected, "your centres")
 
     return UPDATE.check(student, _update_cases(), _update_reference, compare)

@@ -4,6 +4,7 @@
 - :func:`check_complete_log_likelihood`: ln p(X, Z | θ) = Σ_n Σ_k z_nk {ln π_k + ln N(x_n | μ_k, Σ_k)};
 - :func:`check_sample`: the generative process, z ~ Categorical(π), x ~ N(μ_z, Σ_z).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,10 +15,12 @@ from .. import gmm
 from ._cases import mixture_cases
 from ._core import Case, Exercise, Feedback, Mismatch, Mistake, as_array, compare_scalars
 
-_UNDERFLOW = ("underflow: use log-sum-exp. Far from every component (or with tiny variances) each "
-              "π_k N(x_n | μ_k, Σ_k) is smaller than the smallest float and rounds to 0, so its log is "
-              "−inf. Work with ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) and compute "
-              "ln Σ_k exp(ℓ_nk) = m_n + ln Σ_k exp(ℓ_nk − m_n), with m_n = max_k ℓ_nk.")
+_UNDERFLOW = (
+    "underflow: use log-sum-exp. Far from every component (or with tiny variances) each "
+    "π_k N(x_n | μ_k, Σ_k) is smaller than the smallest float and rounds to 0, so its log is "
+    "−inf. Work with ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) and compute "
+    "ln Σ_k exp(ℓ_nk) = m_n + ln Σ_k exp(ℓ_nk − m_n), with m_n = max_k ℓ_nk."
+)
 
 
 def _log_joint(X, weights, means, covariances):
@@ -38,21 +41,32 @@ def _weighted_densities(X, weights, means, covariances):
 LOG_LIKELIHOOD = Exercise(
     "log-likelihood",
     hint="compute ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) for every n and k (mixlib.gmm.log_gaussian gives the "
-         "second term), take a log-sum-exp over k for each n, then sum over n.",
+    "second term), take a log-sum-exp over k for each n, then sum over n.",
     mistakes=(
-        Mistake("mean over the points", lambda X, *theta: gmm.log_likelihood(X, *theta) / len(X),
-                "your value is the average over the points; the log-likelihood is the sum over n, not the mean."),
-        Mistake("no mixing coefficients",
-                lambda X, w, m, c: float(np.sum(logsumexp(gmm.log_gaussian(X, m, c), axis=1))),
-                "you left out the mixing coefficients: each density N(x_n | μ_k, Σ_k) must be weighted by π_k "
-                "inside the sum over k."),
-        Mistake("sum over k outside the log", lambda X, *theta: float(np.sum(_log_joint(X, *theta))),
-                "you summed ln(π_k N(x_n | μ_k, Σ_k)) over k: the sum over k belongs inside the logarithm, "
-                "ln Σ_k π_k N(x_n | μ_k, Σ_k)."),
+        Mistake(
+            "mean over the points",
+            lambda X, *theta: gmm.log_likelihood(X, *theta) / len(X),
+            "your value is the average over the points; the log-likelihood is the sum over n, not the mean.",
+        ),
+        Mistake(
+            "no mixing coefficients",
+            lambda X, w, m, c: float(np.sum(logsumexp(gmm.log_gaussian(X, m, c), axis=1))),
+            "you left out the mixing coefficients: each density N(x_n | μ_k, Σ_k) must be weighted by π_k "
+            "inside the sum over k.",
+        ),
+        Mistake(
+            "sum over k outside the log",
+            lambda X, *theta: float(np.sum(_log_joint(X, *theta))),
+            "you summed ln(π_k N(x_n | μ_k, Σ_k)) over k: the sum over k belongs inside the logarithm, "
+            "ln Σ_k π_k N(x_n | μ_k, Σ_k).",
+        ),
         Mistake("not summed over n", gmm.log_density, "the log-likelihood is their sum over n", by_answer=False),
-        Mistake("densities, not logs",
-                lambda X, *theta: float(np.sum(np.log(_weighted_densities(X, *theta).sum(axis=1)))),
-                "underflow: use log-sum-exp", by_answer=False),
+        Mistake(
+            "densities, not logs",
+            lambda X, *theta: float(np.sum(np.log(_weighted_densities(X, *theta).sum(axis=1)))),
+            "underflow: use log-sum-exp",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -98,19 +112,30 @@ def _complete_cases() -> list[Case]:
 COMPLETE_LOG_LIKELIHOOD = Exercise(
     "complete-data log-likelihood",
     hint="compute the (N, K) array ln π_k + ln N(x_n | μ_k, Σ_k) (mixlib.gmm.log_gaussian gives the second "
-         "term), multiply it elementwise by Z and sum everything.",
+    "term), multiply it elementwise by Z and sum everything.",
     mistakes=(
-        Mistake("incomplete-data log-likelihood", lambda X, Z, *theta: gmm.log_likelihood(X, *theta),
-                "your value is the incomplete-data log-likelihood ln p(X | θ); with the labels Z known, keep only "
-                "the term of the component each point belongs to."),
-        Mistake("no prior term", lambda X, Z, w, m, c: float(np.sum(Z * gmm.log_gaussian(X, m, c))),
-                "you left out the prior term: add ln π_k for the component of each point "
-                "(ln p(z_n) = Σ_k z_nk ln π_k)."),
-        Mistake("every component", lambda X, Z, *theta: float(np.sum(_log_joint(X, *theta))),
-                "you summed over every component instead of only the one with z_nk = 1; multiply each term by z_nk."),
-        Mistake("product of densities",
-                lambda X, Z, *theta: float(np.log(np.prod(_weighted_densities(X, *theta) ** Z))),
-                "underflows to 0", by_answer=False),
+        Mistake(
+            "incomplete-data log-likelihood",
+            lambda X, Z, *theta: gmm.log_likelihood(X, *theta),
+            "your value is the incomplete-data log-likelihood ln p(X | θ); with the labels Z known, keep only "
+            "the term of the component each point belongs to.",
+        ),
+        Mistake(
+            "no prior term",
+            lambda X, Z, w, m, c: float(np.sum(Z * gmm.log_gaussian(X, m, c))),
+            "you left out the prior term: add ln π_k for the component of each point (ln p(z_n) = Σ_k z_nk ln π_k).",
+        ),
+        Mistake(
+            "every component",
+            lambda X, Z, *theta: float(np.sum(_log_joint(X, *theta))),
+            "you summed over every component instead of only the one with z_nk = 1; multiply each term by z_nk.",
+        ),
+        Mistake(
+            "product of densities",
+            lambda X, Z, *theta: float(np.log(np.prod(_weighted_densities(X, *theta) ** Z))),
+            "underflows to 0",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -123,9 +148,11 @@ def check_complete_log_likelihood(student) -> Feedback:
     def compare(got, expected, case):
         got = as_array(got, "your complete-data log-likelihood")
         if got.shape == () and not np.isfinite(got) and np.isfinite(expected):
-            raise Mismatch(f"you returned {float(got)} but the answer is finite: the product "
-                           "Π_n Π_k [π_k N(x_n | μ_k, Σ_k)]^z_nk underflows to 0. Take the logarithm "
-                           "first: ln p(X, Z | θ) = Σ_n Σ_k z_nk {ln π_k + ln N(x_n | μ_k, Σ_k)}.")
+            raise Mismatch(
+                f"you returned {float(got)} but the answer is finite: the product "
+                "Π_n Π_k [π_k N(x_n | μ_k, Σ_k)]^z_nk underflows to 0. Take the logarithm "
+                "first: ln p(X, Z | θ) = Σ_n Σ_k z_nk {ln π_k + ln N(x_n | μ_k, Σ_k)}."
+            )
         compare_scalars(got, expected, "your complete-data log-likelihood")
 
     return COMPLETE_LOG_LIKELIHOOD.check(student, _complete_cases(), _complete_log_likelihood, compare)
@@ -149,16 +176,28 @@ _SMALL = 300  # points per draw for the reproducibility and spread checks
 
 def _sample_cases(n: int) -> list[Case]:
     return [
-        Case("three components in 2-D", (n, np.array([0.5, 0.3, 0.2]),
-                                         np.array([[0.0, 0.0], [4.0, 1.0], [-3.0, 4.0]]),
-                                         np.array([np.eye(2), [[2.0, 1.2], [1.2, 1.0]], [[0.3, -0.2], [-0.2, 0.5]]]))),
-        Case("one component", (n, np.array([1.0]), np.array([[1.0, -1.0]]),
-                               np.array([[[1.0, 0.8], [0.8, 4.0]]]))),
-        Case("two components in 1-D", (n, np.array([0.8, 0.2]), np.array([[-1.0], [2.0]]),
-                                       np.array([[[0.25]], [[4.0]]]))),
-        Case("a component with weight 0", (n, np.array([0.0, 0.7, 0.3]),
-                                           np.array([[10.0, 10.0], [0.0, 0.0], [3.0, -3.0]]),
-                                           np.array([np.eye(2), np.eye(2), [[1.0, -0.5], [-0.5, 1.0]]]))),
+        Case(
+            "three components in 2-D",
+            (
+                n,
+                np.array([0.5, 0.3, 0.2]),
+                np.array([[0.0, 0.0], [4.0, 1.0], [-3.0, 4.0]]),
+                np.array([np.eye(2), [[2.0, 1.2], [1.2, 1.0]], [[0.3, -0.2], [-0.2, 0.5]]]),
+            ),
+        ),
+        Case("one component", (n, np.array([1.0]), np.array([[1.0, -1.0]]), np.array([[[1.0, 0.8], [0.8, 4.0]]]))),
+        Case(
+            "two components in 1-D", (n, np.array([0.8, 0.2]), np.array([[-1.0], [2.0]]), np.array([[[0.25]], [[4.0]]]))
+        ),
+        Case(
+            "a component with weight 0",
+            (
+                n,
+                np.array([0.0, 0.7, 0.3]),
+                np.array([[10.0, 10.0], [0.0, 0.0], [3.0, -3.0]]),
+                np.array([np.eye(2), np.eye(2), [[1.0, -0.5], [-0.5, 1.0]]]),
+            ),
+        ),
     ]
 
 
@@ -195,30 +234,55 @@ def _relabelled(relabel):
 SAMPLE = Exercise(
     "sampling",
     hint="draw the labels with rng.choice and p=weights; then turn standard-normal draws η_n into x_n = "
-         "μ_{z_n} + L_{z_n} η_n, where L_k = np.linalg.cholesky(Σ_k).",
+    "μ_{z_n} + L_{z_n} η_n, where L_k = np.linalg.cholesky(Σ_k).",
     # Draws are random, so every mistake is spotted from their statistics, not matched.
     mistakes=(
-        Mistake("Σ for its factor", lambda *args: _draw(*args, factor=lambda c: c), "L_k the Cholesky factor of Σ_k",
-                by_answer=False),
-        Mistake("Lᵀ for L", lambda *args: _draw(*args, factor=lambda c: np.swapaxes(np.linalg.cholesky(c), 1, 2)),
-                "L_k the Cholesky factor of Σ_k", by_answer=False),
+        Mistake(
+            "Σ for its factor",
+            lambda *args: _draw(*args, factor=lambda c: c),
+            "L_k the Cholesky factor of Σ_k",
+            by_answer=False,
+        ),
+        Mistake(
+            "Lᵀ for L",
+            lambda *args: _draw(*args, factor=lambda c: np.swapaxes(np.linalg.cholesky(c), 1, 2)),
+            "L_k the Cholesky factor of Σ_k",
+            by_answer=False,
+        ),
         Mistake("labels from 1", _relabelled(lambda z, w, rng: z + 1), "Python counts from 0", by_answer=False),
-        Mistake("one-hot labels", _relabelled(lambda z, w, rng: np.eye(len(w))[z]), "It looks one-hot",
-                by_answer=False),
-        Mistake("labels drawn again", _relabelled(lambda z, w, rng: rng.choice(len(w), size=len(z), p=w)),
-                "draw each x_n from the component z_n you drew for it", by_answer=False),
-        Mistake("equal weights", lambda n, w, m, c, rng: _draw(n, np.full(len(w), 1 / len(w)), m, c, rng),
-                "was drawn for a fraction", by_answer=False),
+        Mistake(
+            "one-hot labels", _relabelled(lambda z, w, rng: np.eye(len(w))[z]), "It looks one-hot", by_answer=False
+        ),
+        Mistake(
+            "labels drawn again",
+            _relabelled(lambda z, w, rng: rng.choice(len(w), size=len(z), p=w)),
+            "draw each x_n from the component z_n you drew for it",
+            by_answer=False,
+        ),
+        Mistake(
+            "equal weights",
+            lambda n, w, m, c, rng: _draw(n, np.full(len(w), 1 / len(w)), m, c, rng),
+            "was drawn for a fraction",
+            by_answer=False,
+        ),
         Mistake("fixed proportions", _fixed_proportions, "hardly vary from seed to seed", by_answer=False),
         Mistake("labels in blocks", _sorted_labels, "come in blocks", by_answer=False),
-        Mistake("np.random",
-                lambda n, w, m, c, rng: _draw(n, w, m, c, np.random.default_rng(np.random.randint(1 << 30))),
-                "not np.random", by_answer=False),
-        Mistake("a fixed seed", lambda n, w, m, c, rng: _draw(n, w, m, c, np.random.default_rng(0)),
-                "does not use the generator", by_answer=False),
+        Mistake(
+            "np.random",
+            lambda n, w, m, c, rng: _draw(n, w, m, c, np.random.default_rng(np.random.randint(1 << 30))),
+            "not np.random",
+            by_answer=False,
+        ),
+        Mistake(
+            "a fixed seed",
+            lambda n, w, m, c, rng: _draw(n, w, m, c, np.random.default_rng(0)),
+            "does not use the generator",
+            by_answer=False,
+        ),
         Mistake("X only", lambda *args: _draw(*args)[0], "expected a pair", by_answer=False),
-        Mistake("X transposed", lambda *args: tuple(np.transpose(a) for a in _draw(*args)), "(transposed?)",
-                by_answer=False),
+        Mistake(
+            "X transposed", lambda *args: tuple(np.transpose(a) for a in _draw(*args)), "(transposed?)", by_answer=False
+        ),
     ),
 )
 
@@ -242,11 +306,15 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
         # The same seed twice (reproducible?) and another seed (does the function use rng at all?).
         first = student(n, weights.copy(), means.copy(), covariances.copy(), np.random.default_rng(seed))
         small = min(n, _SMALL)
-        repeats = [student(small, weights.copy(), means.copy(), covariances.copy(), np.random.default_rng(s))
-                   for s in (seed, seed, seed + 1)]
+        repeats = [
+            student(small, weights.copy(), means.copy(), covariances.copy(), np.random.default_rng(s))
+            for s in (seed, seed, seed + 1)
+        ]
         # Many more seeds: do the label counts vary as much as independent draws make them?
-        spread = [student(small, weights.copy(), means.copy(), covariances.copy(), np.random.default_rng(s))
-                  for s in range(seed + 2, seed + 2 + _SPREAD_SEEDS)]
+        spread = [
+            student(small, weights.copy(), means.copy(), covariances.copy(), np.random.default_rng(s))
+            for s in range(seed + 2, seed + 2 + _SPREAD_SEEDS)
+        ]
         return first, repeats, spread
 
     cases = [Case(c.name, (*c.args, 12345 + i)) for i, c in enumerate(_sample_cases(n))]
@@ -264,22 +332,27 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
         if not np.all(np.isfinite(X)):
             raise Mismatch("X contains NaN or inf.")
         once, again, other = (_as_pair(run) for run in got[1])
-        same = all(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
-                   for a, b in zip(once, again))
+        same = all(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)) for a, b in zip(once, again))
         if not same:
-            raise Mismatch("two calls with generators made from the same seed gave different draws: use "
-                           "only the generator rng you are given (rng.choice, rng.standard_normal, …), "
-                           "not np.random.")
+            raise Mismatch(
+                "two calls with generators made from the same seed gave different draws: use "
+                "only the generator rng you are given (rng.choice, rng.standard_normal, …), "
+                "not np.random."
+            )
         if np.array_equal(np.asarray(other[0], dtype=float), np.asarray(once[0], dtype=float)):
-            raise Mismatch("generators with different seeds gave identical draws: your function does not "
-                           "use the generator rng it is given.")
+            raise Mismatch(
+                "generators with different seeds gave identical draws: your function does not "
+                "use the generator rng it is given."
+            )
         frequencies = np.bincount(z, minlength=K) / n
         for k in range(K):
             tolerance = 6 * np.sqrt(weights[k] * (1 - weights[k]) / n) + 1e-3
             if abs(frequencies[k] - weights[k]) > tolerance:
-                raise Mismatch(f"component {k} was drawn for a fraction {frequencies[k]:.3f} of the points, but "
-                               f"π_{k} = {weights[k]:.3g}: draw each z_n with probabilities π "
-                               "(e.g. rng.choice(K, size=n, p=weights)).")
+                raise Mismatch(
+                    f"component {k} was drawn for a fraction {frequencies[k]:.3f} of the points, but "
+                    f"π_{k} = {weights[k]:.3g}: draw each z_n with probabilities π "
+                    "(e.g. rng.choice(K, size=n, p=weights))."
+                )
         small = min(n, _SMALL)
         counts = np.array([np.bincount(_labels(_as_pair(run)[1], small, K), minlength=K) for run in got[2]])
         for k in range(K):
@@ -288,15 +361,19 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
             expected_spread = small * weights[k] * (1 - weights[k])
             statistic = np.sum((counts[:, k] - small * weights[k]) ** 2) / expected_spread
             if statistic < chi2.ppf(_SPREAD_LEVEL, len(counts)):
-                raise Mismatch(f"the label counts hardly vary from seed to seed: over {len(counts)} generators, "
-                               f"component {k} was drawn between {counts[:, k].min()} and {counts[:, k].max()} "
-                               f"times out of {small}, where independent draws z_n ~ Categorical(π) vary by about "
-                               f"±{np.sqrt(expected_spread):.0f}. Draw each label at random "
-                               "(rng.choice(K, size=n, p=weights)) instead of fixing the counts to round(π_k n).")
+                raise Mismatch(
+                    f"the label counts hardly vary from seed to seed: over {len(counts)} generators, "
+                    f"component {k} was drawn between {counts[:, k].min()} and {counts[:, k].max()} "
+                    f"times out of {small}, where independent draws z_n ~ Categorical(π) vary by about "
+                    f"±{np.sqrt(expected_spread):.0f}. Draw each label at random "
+                    "(rng.choice(K, size=n, p=weights)) instead of fixing the counts to round(π_k n)."
+                )
         if np.count_nonzero(np.diff(z)) == len(np.unique(z)) - 1 > 0:
-            raise Mismatch("the labels come in blocks (all the points of one component, then all of the next): "
-                           "independent draws mix them. Draw each z_n at random (rng.choice(K, size=n, "
-                           "p=weights)) rather than repeating each label a drawn number of times.")
+            raise Mismatch(
+                "the labels come in blocks (all the points of one component, then all of the next): "
+                "independent draws mix them. Draw each z_n at random (rng.choice(K, size=n, "
+                "p=weights)) rather than repeating each label a drawn number of times."
+            )
         for k in range(K):
             mine = X[z == k]
             if len(mine) < 50:
@@ -304,15 +381,19 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
             mean = mine.mean(axis=0)
             sd = np.sqrt(np.diag(covariances[k]))
             if np.any(np.abs(mean - means[k]) > 6 * sd / np.sqrt(len(mine)) + 1e-3):
-                raise Mismatch(f"the points labelled {k} have mean {np.round(mean, 3).tolist()}, but "
-                               f"μ_{k} = {means[k].tolist()}: draw each x_n from the component z_n you drew "
-                               "for it, and return that same z_n.")
+                raise Mismatch(
+                    f"the points labelled {k} have mean {np.round(mean, 3).tolist()}, but "
+                    f"μ_{k} = {means[k].tolist()}: draw each x_n from the component z_n you drew "
+                    "for it, and return that same z_n."
+                )
             cov = np.cov(mine, rowvar=False).reshape(D, D)
             error = np.linalg.norm(cov - covariances[k]) / np.linalg.norm(covariances[k])
             if error > _COVARIANCE_TOLERANCE:
-                raise Mismatch(f"the points labelled {k} have covariance {np.round(cov, 2).tolist()}, but "
-                               f"Σ_{k} = {covariances[k].tolist()}: use x = μ_k + L_k η with η ~ N(0, I) and "
-                               "L_k the Cholesky factor of Σ_k (Σ_k = L_k L_kᵀ), not Σ_k itself.")
+                raise Mismatch(
+                    f"the points labelled {k} have covariance {np.round(cov, 2).tolist()}, but "
+                    f"Σ_{k} = {covariances[k].tolist()}: use x = μ_k + L_k η with η ~ N(0, I) and "
+                    "L_k the Cholesky factor of Σ_k (Σ_k = L_k L_kᵀ), not Σ_k itself."
+                )
 
     return SAMPLE.check(runs, cases, lambda *args: None, compare)
 
@@ -321,8 +402,11 @@ def _labels(z, n, K):
     """The labels as an int array of shape (n,) in 0, …, K−1, or a Mismatch saying what is wrong."""
     z_float = as_array(z, "z")
     if z_float.shape != (n,):
-        extra = (" It looks one-hot: return the component indices, e.g. z = Z.argmax(axis=1)."
-                 if z_float.shape == (n, K) else "")
+        extra = (
+            " It looks one-hot: return the component indices, e.g. z = Z.argmax(axis=1)."
+            if z_float.shape == (n, K)
+            else ""
+        )
         raise Mismatch(f"z has shape {z_float.shape}, but should have shape (n,) = ({n},).{extra}")
     if not np.all(np.isfinite(z_float)) or np.any(z_float != np.round(z_float)):
         raise Mismatch("z should hold whole numbers, the component indices 0, …, K−1.")
@@ -337,8 +421,9 @@ def _as_pair(got):
     if got is None:
         raise Mismatch("your function returned None; did you forget the `return` statement?")
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise Mismatch(f"expected a pair (X, z), but got {type(got).__name__}"
-                       + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "") + ".")
+        raise Mismatch(
+            f"expected a pair (X, z), but got {type(got).__name__}"
+            + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
+            + "."
+        )
     return got
-
-

@@ -10,6 +10,7 @@ maximiser of Q_q(θ) = Σ_n Σ_k q_nk ln[π_k N(x_n | μ_k, Σ_k)]:
 parameters numerically, along directions that keep the parameters valid, so
 that a chapter can check that a stationarity condition holds.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,10 @@ import numpy as np
 from ._cases import responsibility_cases
 from ._core import Case, Exercise, Feedback, Mismatch, Mistake, as_array, compare_arrays
 
-_AXIS_HINT = (" Check the axis you sum over: N_k = Σ_n q_nk sums over the points n, "
-              "i.e. responsibilities.sum(axis=0), which has shape (K,).")
+_AXIS_HINT = (
+    " Check the axis you sum over: N_k = Σ_n q_nk sums over the points n, "
+    "i.e. responsibilities.sum(axis=0), which has shape (K,)."
+)
 
 # NumPy's message: "operands could not be broadcast together with shapes (3,2) (3,) ".
 _SHAPES = re.compile(r"shapes ((?:\([\d,\s]*\)\s*)+)")
@@ -95,15 +98,18 @@ def _broadcast_hint(message: str) -> str:
         if len(counts) == 1 and len(sums) in (2, 3) and sums[0] == counts[0]:
             index = "[:, None]" if len(sums) == 2 else "[:, None, None]"
             what = "row k" if len(sums) == 2 else "matrix k"
-            return (f" NumPy lines up the last axes, so an array of shape {sums} cannot be divided by the "
-                    f"{counts} array N_k as it is: to divide {what} by N_k, write Nk{index}.")
+            return (
+                f" NumPy lines up the last axes, so an array of shape {sums} cannot be divided by the "
+                f"{counts} array N_k as it is: to divide {what} by N_k, write Nk{index}."
+            )
     return _AXIS_HINT
 
 
 def _with_axis_hint(feedback: Feedback) -> Feedback:
     if not feedback.passed and "could not be broadcast" in feedback.message:
-        return Feedback(feedback.exercise, False,
-                        feedback.message.rstrip().rstrip(".") + "." + _broadcast_hint(feedback.message))
+        return Feedback(
+            feedback.exercise, False, feedback.message.rstrip().rstrip(".") + "." + _broadcast_hint(feedback.message)
+        )
     return feedback
 
 
@@ -134,19 +140,35 @@ MEANS = Exercise(
     "M step for μ_k",
     hint="N_k is responsibilities.sum(axis=0); the weighted sums Σ_n q_nk x_n are responsibilities.T @ X.",
     mistakes=(
-        Mistake("divided by N", lambda X, r: _weighted_sums(X, r) / len(X),
-                "your means are divided by N, the number of all points; divide component k's weighted sum by "
-                "its own N_k = Σ_n q_nk."),
-        Mistake("not divided", _weighted_sums,
-                "you returned the weighted sums Σ_n q_nk x_n; divide each by N_k = Σ_n q_nk to get a "
-                "weighted average."),
-        Mistake("hard assignments", _hard_means,
-                "your means are averages over hard assignments (each point given to its most responsible "
-                "component), as in k-means; weight every point by its responsibility q_nk instead."),
-        Mistake("N_k over the wrong axis", lambda X, r: _weighted_sums(X, r) / r.sum(axis=1)[:, None],
-                "Check the axis you sum over", by_answer=False),
-        Mistake("N_k not lined up with the rows", lambda X, r: _weighted_sums(X, r) / r.sum(axis=0),
-                "to divide row k by N_k, write Nk[:, None]", by_answer=False),
+        Mistake(
+            "divided by N",
+            lambda X, r: _weighted_sums(X, r) / len(X),
+            "your means are divided by N, the number of all points; divide component k's weighted sum by "
+            "its own N_k = Σ_n q_nk.",
+        ),
+        Mistake(
+            "not divided",
+            _weighted_sums,
+            "you returned the weighted sums Σ_n q_nk x_n; divide each by N_k = Σ_n q_nk to get a weighted average.",
+        ),
+        Mistake(
+            "hard assignments",
+            _hard_means,
+            "your means are averages over hard assignments (each point given to its most responsible "
+            "component), as in k-means; weight every point by its responsibility q_nk instead.",
+        ),
+        Mistake(
+            "N_k over the wrong axis",
+            lambda X, r: _weighted_sums(X, r) / r.sum(axis=1)[:, None],
+            "Check the axis you sum over",
+            by_answer=False,
+        ),
+        Mistake(
+            "N_k not lined up with the rows",
+            lambda X, r: _weighted_sums(X, r) / r.sum(axis=0),
+            "to divide row k by N_k, write Nk[:, None]",
+            by_answer=False,
+        ),
         Mistake("transposed", lambda X, r: _means(X, r).T, "(transposed?)", by_answer=False),
     ),
 )
@@ -167,12 +189,17 @@ WEIGHTS = Exercise(
     "M step for π_k",
     hint="N_k = responsibilities.sum(axis=0) is the effective number of points of component k; π_k = N_k / N.",
     mistakes=(
-        Mistake("N_k, not divided by N", lambda r: r.sum(axis=0),
-                "your weights are the effective numbers N_k; divide by N so that they sum to 1."),
-        Mistake("summed over the components", lambda r: r.sum(axis=1) / len(r), "one number per point",
-                by_answer=False),
-        Mistake("divided by N + 1", lambda r: r.sum(axis=0) / (len(r) + 1), "mixing coefficients sum to 1",
-                by_answer=False),
+        Mistake(
+            "N_k, not divided by N",
+            lambda r: r.sum(axis=0),
+            "your weights are the effective numbers N_k; divide by N so that they sum to 1.",
+        ),
+        Mistake(
+            "summed over the components", lambda r: r.sum(axis=1) / len(r), "one number per point", by_answer=False
+        ),
+        Mistake(
+            "divided by N + 1", lambda r: r.sum(axis=0) / (len(r) + 1), "mixing coefficients sum to 1", by_answer=False
+        ),
     ),
 )
 
@@ -186,9 +213,11 @@ def check_m_step_weights(student) -> Feedback:
         got = as_array(got, "your weights")
         N, K = case.args[0].shape
         if got.shape == (N,) and N != K:
-            raise Mismatch(f"your weights have shape ({N},), one number per point: you summed over "
-                           "the components k (axis=1). N_k = Σ_n q_nk sums over the points "
-                           "n (axis=0).")
+            raise Mismatch(
+                f"your weights have shape ({N},), one number per point: you summed over "
+                "the components k (axis=1). N_k = Σ_n q_nk sums over the points "
+                "n (axis=0)."
+            )
         if got.shape == expected.shape and np.all(np.isfinite(got)) and not np.isclose(got.sum(), 1.0, atol=1e-6):
             raise Mismatch(f"your weights sum to {got.sum():.6g}, but mixing coefficients sum to 1.")
         compare_arrays(got, expected, "your weights")
@@ -199,20 +228,35 @@ def check_m_step_weights(student) -> Feedback:
 
 COVARIANCES = Exercise(
     "M step for Σ_k",
-    hint="for each k, weight the outer products of the residuals x_n − μ_k by q_nk, sum over n and divide "
-         "by N_k.",
+    hint="for each k, weight the outer products of the residuals x_n − μ_k by q_nk, sum over n and divide by N_k.",
     mistakes=(
-        Mistake("divided by N", lambda X, r, m: covariance_sums(X, r, m) / len(X),
-                "your covariances are divided by N; divide component k's sum by its own N_k = Σ_n q_nk."),
-        Mistake("not divided", covariance_sums,
-                "you returned the weighted sums Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ; divide each by "
-                "N_k = Σ_n q_nk."),
-        Mistake("N_k not lined up with the matrices", lambda X, r, m: covariance_sums(X, r, m) / r.sum(axis=0),
-                "to divide matrix k by N_k, write Nk[:, None, None]", by_answer=False),
-        Mistake("unweighted", lambda X, r, m: covariance_sums(X, np.ones_like(r), m) / len(X),
-                "you weighted every point equally: weight point n's outer product by q_nk and divide by N_k."),
-        Mistake("not symmetric", lambda X, r, m: _covariances(X, r, m) + np.triu(np.full(X.shape[1:] * 2, 0.1), 1),
-                "not symmetric", by_answer=False),
+        Mistake(
+            "divided by N",
+            lambda X, r, m: covariance_sums(X, r, m) / len(X),
+            "your covariances are divided by N; divide component k's sum by its own N_k = Σ_n q_nk.",
+        ),
+        Mistake(
+            "not divided",
+            covariance_sums,
+            "you returned the weighted sums Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ; divide each by N_k = Σ_n q_nk.",
+        ),
+        Mistake(
+            "N_k not lined up with the matrices",
+            lambda X, r, m: covariance_sums(X, r, m) / r.sum(axis=0),
+            "to divide matrix k by N_k, write Nk[:, None, None]",
+            by_answer=False,
+        ),
+        Mistake(
+            "unweighted",
+            lambda X, r, m: covariance_sums(X, np.ones_like(r), m) / len(X),
+            "you weighted every point equally: weight point n's outer product by q_nk and divide by N_k.",
+        ),
+        Mistake(
+            "not symmetric",
+            lambda X, r, m: _covariances(X, r, m) + np.triu(np.full(X.shape[1:] * 2, 0.1), 1),
+            "not symmetric",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -228,10 +272,12 @@ def check_m_step_covariances(student) -> Feedback:
 
     def compare(got, expected, case):
         got = as_array(got, "your covariances")
-        if got.shape == expected.shape and np.all(np.isfinite(got)) and not np.allclose(
-                got, np.swapaxes(got, 1, 2), atol=1e-10):
-            raise Mismatch("your covariances are not symmetric; use the outer product "
-                           "(x_n − μ_k)(x_n − μ_k)ᵀ.")
+        if (
+            got.shape == expected.shape
+            and np.all(np.isfinite(got))
+            and not np.allclose(got, np.swapaxes(got, 1, 2), atol=1e-10)
+        ):
+            raise Mismatch("your covariances are not symmetric; use the outer product (x_n − μ_k)(x_n − μ_k)ᵀ.")
         compare_arrays(got, expected, "your covariances")
 
     cases = [Case(case.name, (*case.args, _means(*case.args))) for case in responsibility_cases()]
