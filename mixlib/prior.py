@@ -229,11 +229,11 @@ def _prior_scale(scale, D):
 def default_prior(X, n_components: int, covariance_type: str = "full") -> ConjugatePrior:
     """The default prior of Fraley & Raftery (2007), as mclust's ``priorControl()`` sets it.
 
-    κ = 0.01, μ_P = the data mean, ν = D + 2, and with S = cov(X, ddof=1) and K
-    components Λ = S / K^(2/D) for ``"full"`` and ``"tied"``, or the number
+    κ = 0.01, μ_P = the data mean, ν = D + 2, and with S_X = cov(X, ddof=1) and K
+    components Λ = S_X / K^(2/D) for ``"full"`` and ``"tied"``, or the number
     tr(S) / D / K^(2/D) for ``"diag"`` and ``"spherical"``.  The factor K^(−2/D)
     shrinks the volume of the prior covariance by 1/K: K components share the
-    data's volume.  When N ≤ D, as in mclust, S keeps only its diagonal.
+    data's volume.  When N ≤ D, as in mclust, S_X keeps only its diagonal.
     """
     X = check_data(X)
     K = check_positive_int(n_components, "n_components")
@@ -382,7 +382,7 @@ def log_prior(prior: ConjugatePrior, means, covariances, covariance_type: str = 
 
     with ln IW(Σ | ν, Λ) = (ν/2) ln det Λ − (νD/2) ln 2 − ln Γ_D(ν/2)
     − ((ν + D + 1)/2) ln det Σ − ½ tr(Λ Σ⁻¹) and
-    ln IG(s | a, b) = a ln b − ln Γ(a) − (a + 1) ln s − b/s.  The weights have no
+    ln IG(v | a, b) = a ln b − ln Γ(a) − (a + 1) ln v − b/v.  The weights have no
     prior.  :func:`map_m_step` maximises Σ_nk q_nk ℓ_nk + ln p(θ) over (μ, Σ).
 
     ``covariances`` are full (K, D, D) matrices, as everywhere in mixlib; they must
