@@ -231,7 +231,7 @@ def default_prior(X, n_components: int, covariance_type: str = "full") -> Conjug
 
     κ = 0.01, μ_P = the data mean, ν = D + 2, and with S_X = cov(X, ddof=1) and K
     components Λ = S_X / K^(2/D) for ``"full"`` and ``"tied"``, or the number
-    tr(S) / D / K^(2/D) for ``"diag"`` and ``"spherical"``.  The factor K^(−2/D)
+    tr(S_X) / D / K^(2/D) for ``"diag"`` and ``"spherical"``.  The factor K^(−2/D)
     shrinks the volume of the prior covariance by 1/K: K components share the
     data's volume.  When N ≤ D, as in mclust, S_X keeps only its diagonal.
     """
