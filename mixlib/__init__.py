@@ -14,6 +14,7 @@ The names follow the lectures' quantities:
 - :mod:`mixlib.prior`: the conjugate prior of MAP-EM (``fit_gmm(..., prior="default")``);
 - :mod:`mixlib.selection`: :func:`select_models`, a BIC/AIC table over K and covariance types;
 - :mod:`mixlib.bounds`: the lower bound along a path of θ, hard EM, a logistic encoder;
+- :mod:`mixlib.images`: colour quantisation of an image and its size in bits;
 - :mod:`mixlib.plotting`: ellipses, contours and traces drawn on an ``ax``;
 - :mod:`mixlib.frames` (plain NumPy), :mod:`mixlib.drawing` (matplotlib) and
   :mod:`mixlib.player` (a static HTML frame player): what the explorers show;

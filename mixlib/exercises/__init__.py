@@ -26,6 +26,8 @@ differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
 - :mod:`.general_em` ("General EM: free energy, KL divergence and the ELBO"):
   ``check_kl_divergence``, ``check_free_energy``, ``check_hard_e_step``;
 - :mod:`.choosing_k` ("Choosing K"): ``check_n_parameters``, ``check_bic``, ``check_bic_table``.
+- :mod:`.applications` ("Where k-means fails, and what mixtures are for"): ``check_bits_per_pixel``,
+  ``check_quantise``.
 
 Every checker is also importable from this package itself.
 """
