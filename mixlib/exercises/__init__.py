@@ -25,7 +25,7 @@ differed.  Each has a table of known mistakes (``check_*.mistakes``, a tuple of
   ``check_regularised_covariance``, ``check_best_of_restarts``, ``check_map_m_step``;
 - :mod:`.general_em` ("General EM: free energy, KL divergence and the ELBO"):
   ``check_kl_divergence``, ``check_free_energy``, ``check_hard_e_step``;
-- :mod:`.choosing_k` ("Choosing K"): ``check_n_parameters``, ``check_bic``, ``check_bic_table``.
+- :mod:`.choosing_k` ("Choosing K"): ``check_n_parameters``, ``check_bic``, ``check_bic_table``;
 - :mod:`.applications` ("Where k-means fails, and what mixtures are for"): ``check_bits_per_pixel``,
   ``check_quantise``.
 
