@@ -96,7 +96,7 @@ def test_em_map_is_one_exact_em_iteration(data):
 
 
 def test_mean_step_is_the_gradient_times_sigma_over_nk(data):
-    """Xu and Jordan: the EM step is P(θ) ∇ ln p; for the means P = Σ_k / N_k."""
+    """Xu and Jordan: the EM step of the weights and means is T(θ) ∇ ln p; for the means T = Σ_k / N_k."""
     start = (np.array([0.4, 0.6]), np.array([[-1.0, 0.5], [1.0, -0.5]]), np.array([[[1.0, 0.3], [0.3, 0.8]]] * 2))
     theta = convergence.to_vector(*start)
     _, gradient = convergence.log_likelihood_and_gradient(data, theta, K)
