@@ -19,8 +19,35 @@
       }
     });
   }
+  // A display formula wider than its box scrolls: mark the side(s) where more of it is
+  // hidden, which pages.css fades out, as the cue that it scrolls.
+  function edges(box) {
+    var more = box.scrollWidth - box.clientWidth;
+    box.classList.toggle("pages-more-left", more > 1 && box.scrollLeft > 1);
+    box.classList.toggle("pages-more-right", more > 1 && box.scrollLeft < more - 1);
+  }
+  function formulas() {
+    var boxes = document.querySelectorAll('div.math > mjx-container[display="true"]');
+    var resized = window.ResizeObserver ? new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) { edges(entry.target); });
+    }) : null;
+    boxes.forEach(function (box) {
+      edges(box);
+      box.addEventListener("scroll", function () { edges(box); }, {passive: true});
+      if (resized) { resized.observe(box); }
+    });
+  }
+  function whenTypeset() {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) {
+      mj.startup.promise.then(formulas);
+    } else if (document.querySelector("div.math")) {
+      window.setTimeout(whenTypeset, 200);
+    }
+  }
   function names() {
     columns();
+    whenTypeset();
     document.querySelectorAll("button.search-button__button[aria-label]").forEach(function (b) {
       b.removeAttribute("aria-label");  // the name comes from the visible "Search Ctrl+K"
       b.setAttribute("aria-keyshortcuts", "Control+K");

@@ -8,8 +8,8 @@ headless Chromium checks:
    is larger than its box (the text column, less the equation number) is reported with
    its number or label and its TeX, so that the chapter can break it (``aligned``,
    ``split``, a shorter name); ``_static/pages.css`` lets such a formula scroll inside
-   its own box, so that nothing is ever cut off. Equation numbers never overlap the
-   visible part of their formula.
+   its own box, so that nothing is ever cut off, with the hidden side faded out as the
+   cue that it scrolls. Equation numbers never overlap the visible part of their formula.
 2. **At 390 px (a phone) the page is never wider than the screen**: no element of the
    article reaches past the right edge of the viewport unless it sits in a box that
    scrolls by itself (a code cell, a long formula). The formulas that scroll at that
@@ -68,7 +68,7 @@ JS_EQUATIONS = """() => {
   } catch (e) { /* no MathJax document: TeX unknown */ }
   const area = (a, b) => Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left))
                        * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
-  const wide = [], overlapping = [];
+  const wide = [], overlapping = [], uncued = [];
   let n = 0, scrolling = 0;
   for (const box of document.querySelectorAll('.bd-article div.math')) {
     const container = box.querySelector('mjx-container[display="true"]');
@@ -84,7 +84,11 @@ JS_EQUATIONS = """() => {
     const what = {label, id: box.id || '', width: Math.round(natural), room: Math.round(inner - numberWidth),
                   tex: (tex.get(container) || container.textContent).replace(/\\s+/g, ' ').trim().slice(0, 100)};
     if (natural > inner - numberWidth + 0.5) wide.push(what);
-    if (container.scrollWidth > container.clientWidth + 1) scrolling += 1;
+    if (container.scrollWidth > container.clientWidth + 1) {
+      scrolling += 1;
+      // The cue that it scrolls: pages.js marks the hidden side, pages.css fades it.
+      if (!/pages-more-(left|right)/.test(container.className)) uncued.push(what);
+    }
     if (eqno) {
       // What of the formula is visible: clipped by its container when that scrolls.
       let shown = math.getBoundingClientRect();
@@ -96,7 +100,7 @@ JS_EQUATIONS = """() => {
       if (area(shown, eqno.getBoundingClientRect()) > 1) overlapping.push(what);
     }
   }
-  return {n, wide, overlapping, scrolling};
+  return {n, wide, overlapping, scrolling, uncued};
 }"""
 
 # Elements of the article that reach past the viewport's right edge, outside any box
@@ -253,6 +257,8 @@ def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn
                 )
             for eq in eqs_narrow["overlapping"]:
                 problems.append(f"equation number over its formula at 390 px, {_describe(eq)}")
+            for eq in eqs_narrow["uncued"]:
+                problems.append(f"a formula scrolls at 390 px with no faded edge to say so, {_describe(eq)}")
             page.screenshot(
                 path=shots / f"page-390-{scheme}.jpg",
                 full_page=FULL_SCREENSHOTS,
