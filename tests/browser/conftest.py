@@ -304,7 +304,21 @@ def cdn_local_copy():
     return local_copy
 
 
+#: One line per page (and per PDF) with what was measured, printed at the end of the run.
+_REPORT: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def browser_report() -> list[str]:
+    """Append a line to print in the run's summary (the measured table, without -s)."""
+    return _REPORT
+
+
 def pytest_terminal_summary(terminalreporter):
+    if _REPORT:
+        terminalreporter.section("browser test: measured")
+        for line in _REPORT:
+            terminalreporter.write_line(line)
     if _NOT_COLLECTED:
         terminalreporter.write_line(
             f"tests/browser not collected ({', '.join(_NOT_COLLECTED)}): Playwright is "

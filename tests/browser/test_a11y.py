@@ -27,7 +27,7 @@ headless Chromium checks:
 Screenshots of the top of the page at 1280 px and at 390 px, in each mode, are saved
 under ``_build/browser-screenshots/<page>/`` (the whole page at 390 px with
 ``BROWSER_SCREENSHOTS=full``). Each test prints
-a line starting with ``[layout]`` with the counts (``pytest -s`` shows them).
+a line starting with ``[layout]`` with the counts, also listed at the end of the run.
 
 ``test_no_orphan_pages`` checks, without a browser, that every HTML page of the book
 is reachable from the table of contents (a page nobody links to, like a domain index,
@@ -179,7 +179,7 @@ def _axe(page, only=None):
 
 
 @pytest.mark.parametrize("page_path", PAGES)
-def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn, screenshot_dir):
+def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn, screenshot_dir, browser_report):
     """The page in light mode at 1280 px (formulas, Tab stops, axe), then switched to the
     reader's dark preference (axe's colour contrast again), then at 390 px in both modes."""
     if page_path is None:
@@ -275,11 +275,9 @@ def test_layout_and_accessibility(page_path, book_html, server_url, browser, cdn
     problems += [f"CDN URL with no local copy: {url} ({why})" for url, why in cdn.unmatched]
     problems += [f"request to the network refused: {url}" for url in cdn.blocked]
     summary["errors"] = len(set(errors)) + len(cdn.unmatched) + len(cdn.blocked)
-    print(
-        f"[layout] {stem}: "
-        + ", ".join(f"{k} {v}" for k, v in summary.items())
-        + f" ({time.monotonic() - started:.1f} s)"
-    )
+    line = f"[layout] {stem}: " + ", ".join(f"{k} {v}" for k, v in summary.items())
+    print(line + f" ({time.monotonic() - started:.1f} s)")
+    browser_report.append(line)
     if problems:
         pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)
 

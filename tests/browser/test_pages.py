@@ -426,7 +426,7 @@ PAGE_CHECKS: list = []
 
 
 @pytest.mark.parametrize("page_path", PAGES)
-def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir):
+def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, browser_report):
     if page_path is None:
         pytest.fail(f"no chapter pages (chapters/*.html) in {book_html}", pytrace=False)
     stem = Path(page_path).stem
@@ -491,10 +491,12 @@ def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir):
     problems += [f"CDN URL with no local copy: {url} ({why})" for url, why in cdn.unmatched]
     problems += [f"request to the network refused: {url}" for url in cdn.blocked]
     maths = f"{math['n_containers']} math containers" if math else "no MathJax"
-    print(
+    line = (
         f"{stem}: {maths}, {n_players} explorer players, {len(cdn.served)} CDN files served locally, "
         f"{raw / 2**20:.2f} MB raw / {packed / 2**20:.2f} MB gzipped, {time.monotonic() - started:.1f} s; "
         f"{len(http_errors)} HTTP error responses"
     )
+    print(line)
+    browser_report.append(line)
     if problems:
         pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)

@@ -251,7 +251,7 @@ def pdfs(book_html):
     return wanted
 
 
-def test_pdfs(book_html, pdfs):
+def test_pdfs(book_html, pdfs, browser_report):
     solution, other = [], []
     chapters = sorted((book_html / "chapters").glob("*.html"))
     titles = []
@@ -275,10 +275,12 @@ def test_pdfs(book_html, pdfs):
     missing = [p for p in phrases if p not in instructor]
     no_title = [t for t in titles if t not in student or t not in instructor]
     pages = {v: _pdf_pages(p) for v, p in pdfs.items()}
-    print(
+    line = (
         f"PDF pages: student {pages['student']}, instructor {pages['instructor']}; {len(phrases)} solution "
         f"phrases: {len(leaked)} in the student's, {len(phrases) - len(missing)} in the instructor's"
     )
+    print(line)
+    browser_report.append(line)
     problems = []
     if leaked:
         problems.append(f"{len(leaked)} solution phrases are in {pdfs['student'].name}, e.g. {leaked[:3]}")
