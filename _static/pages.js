@@ -45,8 +45,17 @@
       window.setTimeout(whenTypeset, 200);
     }
   }
+  // The bibliography is a list (role="list") whose entries carry DPUB's
+  // role="doc-biblioentry", deprecated in DPUB-ARIA 1.1 and not a list item to
+  // assistive technology: a list of items without items. Each entry becomes a listitem.
+  function bibliography() {
+    document.querySelectorAll('[role="list"] > [role="doc-biblioentry"]').forEach(function (entry) {
+      entry.setAttribute("role", "listitem");
+    });
+  }
   function names() {
     columns();
+    bibliography();
     whenTypeset();
     document.querySelectorAll("button.search-button__button[aria-label]").forEach(function (b) {
       b.removeAttribute("aria-label");  // the name comes from the visible "Search Ctrl+K"

@@ -31,7 +31,6 @@ import pytest
 from test_pages import TIMEOUT_MS
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
 #: A phrase needs this many words to be a solution's own (not a phrase the text also uses).
 MIN_WORDS = 7
 
@@ -245,9 +244,11 @@ def pdfs(book_html):
     wanted = {v: out / f"book-{v}.pdf" for v in ("student", "instructor")}
     built = max(p.stat().st_mtime for p in book_html.rglob("*.html"))
     if not all(p.is_file() and p.stat().st_mtime > built for p in wanted.values()):
-        import pdf  # tools/pdf.py
-
-        pdf.print_book(book_html, out)
+        # A process of its own: Playwright's sync API runs one event loop per process,
+        # and the browser fixture's is running.
+        subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "pdf.py"), "--html", str(book_html), "--out", str(out)], check=True
+        )
     return wanted
 
 
