@@ -35,6 +35,7 @@ the unconstrained coordinates, for a gradient-based optimiser;
 and I_c; and :func:`climb` runs EM or a scipy quasi-Newton method until the
 log-likelihood reaches a target, counting iterations and evaluations.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -151,8 +152,9 @@ def em_map(X, theta, n_components: int, *, coordinates: str = "unconstrained") -
     return to_vector(*gmm.m_step(X, resp, reg_covar=0.0), coordinates=coordinates)
 
 
-def em_map_jacobian(X, theta, n_components: int, *, step: float = 1e-5,
-                    coordinates: str = "unconstrained") -> np.ndarray:
+def em_map_jacobian(
+    X, theta, n_components: int, *, step: float = 1e-5, coordinates: str = "unconstrained"
+) -> np.ndarray:
     """The Jacobian DM_ij = ∂M_i/∂θ_j of :func:`em_map` by central differences, shape (P, P).
 
     Column j is (M(θ + h e_j) − M(θ − h e_j)) / 2h with h = ``step`` and e_j the j-th
@@ -162,8 +164,7 @@ def em_map_jacobian(X, theta, n_components: int, *, step: float = 1e-5,
     X = check_data(X)
     theta = _check_theta(theta, check_positive_int(n_components, "n_components"), X.shape[1])
     step = _check_step(step)
-    return _central_differences(
-        lambda point: em_map(X, point, n_components, coordinates=coordinates), theta, step)
+    return _central_differences(lambda point: em_map(X, point, n_components, coordinates=coordinates), theta, step)
 
 
 def log_likelihood(X, theta, n_components: int) -> float:
@@ -202,13 +203,12 @@ def _gradient_of_q(X, q, weights, means, covariances):
     grad_chol = []
     for k, (mean, chol) in enumerate(zip(means, gmm.cholesky_factors(covariances))):
         residual = X - mean
-        whitened = solve_triangular(chol, residual.T, lower=True)                 # L⁻¹ (x − μ)
+        whitened = solve_triangular(chol, residual.T, lower=True)  # L⁻¹ (x − μ)
         precision_residual = solve_triangular(chol, whitened, lower=True, trans="T")  # Σ⁻¹ (x − μ)
         grad_means[k] = precision_residual @ q[:, k]
         # G = ½ (Σ⁻¹ S Σ⁻¹ − N_k Σ⁻¹), and 2 G L = (Σ⁻¹ S Σ⁻¹ − N_k Σ⁻¹) L
         outer = (q[:, k] * precision_residual) @ precision_residual.T
-        precision = solve_triangular(chol, solve_triangular(chol, np.eye(D), lower=True),
-                                     lower=True, trans="T")
+        precision = solve_triangular(chol, solve_triangular(chol, np.eye(D), lower=True), lower=True, trans="T")
         d_chol = (outer - Nk[k] * precision) @ chol
         d_chol[np.arange(D), np.arange(D)] *= np.diag(chol)
         grad_chol.append(d_chol[rows, cols])
@@ -238,8 +238,7 @@ def information_matrices(X, theta, n_components: int, *, step: float = 1e-5):
     def gradient_of_log_likelihood(point):
         return log_likelihood_and_gradient(X, point, K)[1]
 
-    return tuple(-_symmetric(_central_differences(f, theta, step))
-                 for f in (gradient_of_log_likelihood, gradient_of_q))
+    return tuple(-_symmetric(_central_differences(f, theta, step)) for f in (gradient_of_log_likelihood, gradient_of_q))
 
 
 def _central_differences(f, theta, step):
@@ -316,7 +315,8 @@ def climb(X, theta, n_components: int, target: float, *, method: str = "EM", max
         if -intermediate_result.fun >= target:
             raise StopIteration
 
-    result = minimize(negative_log_likelihood, theta, jac=True, method=method, callback=stop_at_target,
-                      options={"maxiter": max_iter})
+    result = minimize(
+        negative_log_likelihood, theta, jac=True, method=method, callback=stop_at_target, options={"maxiter": max_iter}
+    )
     value = -float(result.fun)
     return Climb(method, counts["iterations"], counts["evaluations"], result.x, value, bool(value >= target))

@@ -1,4 +1,5 @@
 """The EM map on a parameter vector: coordinates, Jacobian, gradient, fixed point."""
+
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
@@ -81,9 +82,13 @@ def test_gradient_matches_central_differences(seed):
     theta = rng.normal(scale=0.5, size=convergence.n_free_parameters(3, 3))
     _, gradient = convergence.log_likelihood_and_gradient(X, theta, 3)
     h = 1e-6
-    numerical = np.array([
-        (convergence.log_likelihood(X, theta + h * e, 3) - convergence.log_likelihood(X, theta - h * e, 3)) / (2 * h)
-        for e in np.eye(theta.size)])
+    numerical = np.array(
+        [
+            (convergence.log_likelihood(X, theta + h * e, 3) - convergence.log_likelihood(X, theta - h * e, 3))
+            / (2 * h)
+            for e in np.eye(theta.size)
+        ]
+    )
     np.testing.assert_allclose(gradient, numerical, rtol=1e-6, atol=1e-6 * np.abs(gradient).max())
 
 
@@ -91,8 +96,11 @@ def test_em_map_is_one_exact_em_iteration(data):
     start = (np.array([0.4, 0.6]), np.array([[-1.0, 0.5], [1.0, -0.5]]), np.array([np.eye(2)] * 2))
     theta = convergence.to_vector(*start)
     step = mixlib.fit_gmm(data, K, init=start, reg_covar=0.0, tol=0, max_iter=1).history[1]
-    np.testing.assert_allclose(convergence.em_map(data, theta, K),
-                               convergence.to_vector(step.weights, step.means, step.covariances), rtol=1e-10)
+    np.testing.assert_allclose(
+        convergence.em_map(data, theta, K),
+        convergence.to_vector(step.weights, step.means, step.covariances),
+        rtol=1e-10,
+    )
 
 
 def test_mean_step_is_the_gradient_times_sigma_over_nk(data):
@@ -144,23 +152,25 @@ def test_eigenvalues_are_in_the_unit_interval_and_do_not_depend_on_coordinates(d
     # the standardised data's parameters are the raw data's, reparametrised
     X = mixlib.load_faithful()
     _, centre, scale = mixlib.standardise(X)
-    raw = convergence.to_vector(fit.weights, centre + fit.means * scale,
-                                fit.covariances * np.outer(scale, scale))
+    raw = convergence.to_vector(fit.weights, centre + fit.means * scale, fit.covariances * np.outer(scale, scale))
     omega_raw = np.linalg.eigvals(convergence.em_map_jacobian(X, raw, K, step=1e-6))
     np.testing.assert_allclose(np.sort(omega_raw.real), np.sort(omega.real), atol=1e-6)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda X: convergence.from_vector(np.zeros(5), 2, 2), r"theta must have shape \(11,\)"),
-    (lambda X: convergence.from_vector(np.zeros(11), 2, 2, coordinates="polar"), "coordinates must be one of"),
-    (lambda X: convergence.from_vector(np.full(11, np.nan), 2, 2), "theta contains NaN"),
-    (lambda X: convergence.to_vector([1.0, 0.0], np.zeros((2, 2)), np.array([np.eye(2)] * 2)), r"weights\[1\]"),
-    (lambda X: convergence.from_vector(np.r_[1.5, np.zeros(10)], 2, 2, coordinates="moments"), "π_k must be > 0"),
-    (lambda X: convergence.em_map_jacobian(X, np.zeros(11), 2, step=0.0), "step must be a positive"),
-    (lambda X: convergence.information_matrices(X, np.zeros(11), 2, step="big"), "step must be a positive"),
-    (lambda X: convergence.em_map(X, np.zeros(11), 3), r"theta must have shape \(17,\)"),
-    (lambda X: convergence.n_free_parameters(0, 2), "n_components must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda X: convergence.from_vector(np.zeros(5), 2, 2), r"theta must have shape \(11,\)"),
+        (lambda X: convergence.from_vector(np.zeros(11), 2, 2, coordinates="polar"), "coordinates must be one of"),
+        (lambda X: convergence.from_vector(np.full(11, np.nan), 2, 2), "theta contains NaN"),
+        (lambda X: convergence.to_vector([1.0, 0.0], np.zeros((2, 2)), np.array([np.eye(2)] * 2)), r"weights\[1\]"),
+        (lambda X: convergence.from_vector(np.r_[1.5, np.zeros(10)], 2, 2, coordinates="moments"), "π_k must be > 0"),
+        (lambda X: convergence.em_map_jacobian(X, np.zeros(11), 2, step=0.0), "step must be a positive"),
+        (lambda X: convergence.information_matrices(X, np.zeros(11), 2, step="big"), "step must be a positive"),
+        (lambda X: convergence.em_map(X, np.zeros(11), 3), r"theta must have shape \(17,\)"),
+        (lambda X: convergence.n_free_parameters(0, 2), "n_components must be a positive integer"),
+    ],
+)
 def test_bad_arguments_are_named(data, call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call(data)
@@ -178,8 +188,16 @@ def test_information_matrices_and_the_fraction_of_missing_information(data, maxi
 
     h, P = 1e-4, theta.size
     E = np.eye(P) * h
-    hessian = np.array([[(Q(theta + E[i] + E[j]) - Q(theta + E[i] - E[j]) - Q(theta - E[i] + E[j])
-                          + Q(theta - E[i] - E[j])) / (4 * h * h) for j in range(P)] for i in range(P)])
+    hessian = np.array(
+        [
+            [
+                (Q(theta + E[i] + E[j]) - Q(theta + E[i] - E[j]) - Q(theta - E[i] + E[j]) + Q(theta - E[i] - E[j]))
+                / (4 * h * h)
+                for j in range(P)
+            ]
+            for i in range(P)
+        ]
+    )
     np.testing.assert_allclose(complete, -hessian, atol=1e-4)
     # Dempster, Laird and Rubin: DM = I_c⁻¹ (I_c − I_obs)
     J = convergence.em_map_jacobian(data, theta, K)
@@ -198,8 +216,16 @@ def test_observed_information_is_minus_the_hessian_of_the_log_likelihood(data):
     def f(point):
         return convergence.log_likelihood(data, point, K)
 
-    hessian = np.array([[(f(theta + E[i] + E[j]) - f(theta + E[i] - E[j]) - f(theta - E[i] + E[j])
-                          + f(theta - E[i] - E[j])) / (4 * h * h) for j in range(P)] for i in range(P)])
+    hessian = np.array(
+        [
+            [
+                (f(theta + E[i] + E[j]) - f(theta + E[i] - E[j]) - f(theta - E[i] + E[j]) + f(theta - E[i] - E[j]))
+                / (4 * h * h)
+                for j in range(P)
+            ]
+            for i in range(P)
+        ]
+    )
     np.testing.assert_allclose(observed, -hessian, atol=1e-4 * max(1.0, np.abs(hessian).max()))
 
 
@@ -233,11 +259,14 @@ def test_climb_with_a_quasi_newton_method_stops_at_the_target(data, maximum, met
     assert not convergence.climb(data, theta_star, K, fit.log_likelihood + 1.0, method=method, max_iter=5).reached
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"method": "Newton"}, "method must be 'EM', 'BFGS' or 'L-BFGS-B'"),
-    ({"target": np.nan}, "target must be a finite"),
-    ({"max_iter": 0}, "max_iter must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"method": "Newton"}, "method must be 'EM', 'BFGS' or 'L-BFGS-B'"),
+        ({"target": np.nan}, "target must be a finite"),
+        ({"max_iter": 0}, "max_iter must be a positive integer"),
+    ],
+)
 def test_climb_names_bad_arguments(data, kwargs, match):
     arguments = {"target": 0.0, **kwargs}
     with pytest.raises(ValueError, match=match):

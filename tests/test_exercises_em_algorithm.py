@@ -1,4 +1,5 @@
 """The checkers of the EM-algorithm chapter accept right answers and name the fault in each known wrong one."""
+
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
 
@@ -10,8 +11,7 @@ def em_iteration(X, weights, means, covariances):
     resp = gmm.responsibilities(X, weights, means, covariances)
     Nk = resp.sum(axis=0)
     new_means = (resp.T @ X) / Nk[:, None]
-    new_covs = np.stack([(resp[:, k] * (X - new_means[k]).T) @ (X - new_means[k]) / Nk[k]
-                         for k in range(len(Nk))])
+    new_covs = np.stack([(resp[:, k] * (X - new_means[k]).T) @ (X - new_means[k]) / Nk[k] for k in range(len(Nk))])
     return Nk / X.shape[0], new_means, new_covs
 
 

@@ -1,5 +1,6 @@
 """The checkers of "When maximum likelihood goes wrong" accept right answers and name the fault in each
 known wrong one."""
+
 import numpy as np
 import pytest
 from checker_helpers import mistakes_test, solutions_test

@@ -10,6 +10,7 @@
       W_k = Σ_n q_nk (x_n − x̄_k)(x_n − x̄_k)ᵀ,  B_k = κN_k/(κ + N_k) (x̄_k − μ_P)(x̄_k − μ_P)ᵀ,
       Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2).
 """
+
 from __future__ import annotations
 
 import math
@@ -31,11 +32,10 @@ def _regularise(covariances, reg_covar):
 
 
 def _covariance_cases() -> list[Case]:
-    three = np.array([[[1.0, 0.3], [0.3, 2.0]],
-                      [[0.5, -0.2], [-0.2, 0.4]],
-                      [[2.0, 0.0], [0.0, 3.0]]])
-    three_d = np.array([[[1.0, 0.2, 0.1], [0.2, 2.0, -0.3], [0.1, -0.3, 0.5]],
-                        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
+    three = np.array([[[1.0, 0.3], [0.3, 2.0]], [[0.5, -0.2], [-0.2, 0.4]], [[2.0, 0.0], [0.0, 3.0]]])
+    three_d = np.array(
+        [[[1.0, 0.2, 0.1], [0.2, 2.0, -0.3], [0.1, -0.3, 0.5]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]
+    )
     return [
         Case("three 2×2 covariances, reg_covar = 0.1", (three, 0.1)),
         Case("one component in one dimension (K = 1, D = 1), reg_covar = 1e-6", (np.array([[[0.25]]]), 1e-6)),
@@ -55,25 +55,35 @@ def _only(components):
     return regularise
 
 
-_UNCHANGED = ("a component was left unchanged; add reg_covar · I to every Σ_k, k = 0, …, K − 1.")
+_UNCHANGED = "a component was left unchanged; add reg_covar · I to every Σ_k, k = 0, …, K − 1."
 
 REGULARISED_COVARIANCE = Exercise(
     "regularised covariances",
     hint="np.eye(D) has shape (D, D) and broadcasts against covariances of shape (K, D, D).",
     mistakes=(
-        Mistake("every entry", lambda c, r: c + r,
-                "you added reg_covar to every entry of Σ_k; add it to the diagonal only, Σ_k + reg_covar · I "
-                "(e.g. with np.eye(D))."),
-        Mistake("multiplied", lambda c, r: c * r,
-                "you multiplied Σ_k by reg_covar; the floor is added: Σ_k + reg_covar · I. A multiple of a "
-                "collapsed Σ_k is still singular."),
-        Mistake("multiplied by 1 + ρ", lambda c, r: c * (1 + r),
-                "you multiplied Σ_k by 1 + reg_covar; the floor is added: Σ_k + reg_covar · I. A multiple of a "
-                "collapsed Σ_k is still singular."),
+        Mistake(
+            "every entry",
+            lambda c, r: c + r,
+            "you added reg_covar to every entry of Σ_k; add it to the diagonal only, Σ_k + reg_covar · I "
+            "(e.g. with np.eye(D)).",
+        ),
+        Mistake(
+            "multiplied",
+            lambda c, r: c * r,
+            "you multiplied Σ_k by reg_covar; the floor is added: Σ_k + reg_covar · I. A multiple of a "
+            "collapsed Σ_k is still singular.",
+        ),
+        Mistake(
+            "multiplied by 1 + ρ",
+            lambda c, r: c * (1 + r),
+            "you multiplied Σ_k by 1 + reg_covar; the floor is added: Σ_k + reg_covar · I. A multiple of a "
+            "collapsed Σ_k is still singular.",
+        ),
         Mistake("first component only", _only(lambda K: slice(0, 1)), _UNCHANGED),
         Mistake("all but the first", _only(lambda K: slice(1, K)), _UNCHANGED),
-        Mistake("a single matrix", lambda c, r: c[0] + r * np.eye(c.shape[1]), "but should have shape",
-                by_answer=False),
+        Mistake(
+            "a single matrix", lambda c, r: c[0] + r * np.eye(c.shape[1]), "but should have shape", by_answer=False
+        ),
         Mistake("no return", lambda c, r: None, "forget the `return` statement", by_answer=False),
     ),
 )
@@ -137,17 +147,30 @@ def _same_fit(a, b) -> bool:
 BEST_OF_RESTARTS = Exercise(
     "best of restarts",
     hint="loop over the seeds, fit with mixlib.fit_gmm(X, K, seed=s) and keep the result whose .log_likelihood "
-         "is largest (max(..., key=...) does it in one line).",
+    "is largest (max(..., key=...) does it in one line).",
     mistakes=(
-        Mistake("the lowest", lambda *args: min(_fits(*args), key=_by_log_likelihood),
-                "you returned the run with the lowest log-likelihood; the best fit is the one with the highest: "
-                "use max, not min."),
-        Mistake("the first", lambda *args: _fits(*args)[0],
-                "you returned the first run; compare the log-likelihoods of all runs and keep the highest."),
-        Mistake("the last", lambda *args: _fits(*args)[-1],
-                "you returned the last run; keep the best run seen so far, not the latest."),
-        Mistake("the number", lambda *args: _best_fit(*args).log_likelihood,
-                "return the whole result, not its log-likelihood", by_answer=False),
+        Mistake(
+            "the lowest",
+            lambda *args: min(_fits(*args), key=_by_log_likelihood),
+            "you returned the run with the lowest log-likelihood; the best fit is the one with the highest: "
+            "use max, not min.",
+        ),
+        Mistake(
+            "the first",
+            lambda *args: _fits(*args)[0],
+            "you returned the first run; compare the log-likelihoods of all runs and keep the highest.",
+        ),
+        Mistake(
+            "the last",
+            lambda *args: _fits(*args)[-1],
+            "you returned the last run; keep the best run seen so far, not the latest.",
+        ),
+        Mistake(
+            "the number",
+            lambda *args: _best_fit(*args).log_likelihood,
+            "return the whole result, not its log-likelihood",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -161,17 +184,23 @@ def check_best_of_restarts(student) -> Feedback:
         if got is None:
             raise Mismatch("your function returned None; did you forget the `return` statement?")
         if isinstance(got, numbers.Real) or not hasattr(got, "log_likelihood"):
-            raise Mismatch(f"expected the fitted result (what fit_gmm returns), but got {type(got).__name__}; "
-                           "return the whole result, not its log-likelihood.")
+            raise Mismatch(
+                f"expected the fitted result (what fit_gmm returns), but got {type(got).__name__}; "
+                "return the whole result, not its log-likelihood."
+            )
         value, highest = float(got.log_likelihood), best.log_likelihood
         if _same_fit(got, best):
             return
         if value > highest:
-            raise Mismatch(f"your result's log-likelihood {value:.6g} is higher than the best of "
-                           f"fit_gmm(X, K, seed=s) over these seeds ({highest:.6g}); call fit_gmm with its "
-                           "default arguments and only seed=s.")
-        raise Mismatch(f"your result has log-likelihood {value:.6g}, but the best of the runs has {highest:.6g}; "
-                       "fit once per seed with fit_gmm(X, K, seed=s).")
+            raise Mismatch(
+                f"your result's log-likelihood {value:.6g} is higher than the best of "
+                f"fit_gmm(X, K, seed=s) over these seeds ({highest:.6g}); call fit_gmm with its "
+                "default arguments and only seed=s."
+            )
+        raise Mismatch(
+            f"your result has log-likelihood {value:.6g}, but the best of the runs has {highest:.6g}; "
+            "fit once per seed with fit_gmm(X, K, seed=s)."
+        )
 
     return BEST_OF_RESTARTS.check(student, _restart_cases(), _best_fit, compare, same=_same_fit)
 
@@ -189,21 +218,43 @@ def _map_cases() -> list[Case]:
         N, D = X.shape
         K = resp.shape[1]
         default = np.atleast_2d(np.cov(X, rowvar=False)) / K ** (2 / D)
-        return Case(name, (X, resp, shrinkage, X.mean(axis=0) if prior_mean is None else np.asarray(prior_mean),
-                           D + 2.0 if dof is None else dof, default if scale is None else scale))
+        return Case(
+            name,
+            (
+                X,
+                resp,
+                shrinkage,
+                X.mean(axis=0) if prior_mean is None else np.asarray(prior_mean),
+                D + 2.0 if dof is None else dof,
+                default if scale is None else scale,
+            ),
+        )
 
     X = mixtures["three components in 2-D"][0]
     two = gmm.responsibilities(*mixtures["three components in 2-D"])[:, :2]
     nearly_empty = np.column_stack([(1 - 1e-8) * two / two.sum(axis=1, keepdims=True), np.full(len(X), 1e-8)])
     return [
         case("three components in 2-D, the default prior", "three components in 2-D"),
-        case("a strong prior (κ = 5, ν = 10, Λ = 2I)", "three components in 2-D", shrinkage=5.0, dof=10.0,
-             scale=2.0 * np.eye(2)),
-        case("a prior mean away from the data (μ_P = (3, −2))", "three components in 2-D", shrinkage=1.0,
-             prior_mean=[3.0, -2.0]),
+        case(
+            "a strong prior (κ = 5, ν = 10, Λ = 2I)",
+            "three components in 2-D",
+            shrinkage=5.0,
+            dof=10.0,
+            scale=2.0 * np.eye(2),
+        ),
+        case(
+            "a prior mean away from the data (μ_P = (3, −2))",
+            "three components in 2-D",
+            shrinkage=1.0,
+            prior_mean=[3.0, -2.0],
+        ),
         case("a nearly empty component (N_k ≈ 4e-7)", "three components in 2-D", resp=nearly_empty),
-        case("hard (one-hot) responsibilities", "three components in 2-D", resp=np.eye(3)[np.arange(len(X)) % 3],
-             shrinkage=0.5),
+        case(
+            "hard (one-hot) responsibilities",
+            "three components in 2-D",
+            resp=np.eye(3)[np.arange(len(X)) % 3],
+            shrinkage=0.5,
+        ),
         case("one component in 3-D", "two components in 3-D", resp=np.ones((30, 1)), shrinkage=2.0),
         case("two components in 1-D", "two components in 1-D", shrinkage=0.3),
     ]
@@ -235,28 +286,50 @@ def _map_variant(*, between=True, denominator=lambda nu, Nk, D: nu + Nk + D + 2,
 MAP_M_STEP = Exercise(
     "MAP M step",
     hint="compute N_k and x̄_k as in the ML M step; shrink x̄_k towards μ_P for μ_k; W_k about x̄_k, B_k from "
-         "x̄_k − μ_P, then Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2).",
+    "x̄_k − μ_P, then Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2).",
     mistakes=(
-        Mistake("no B_k", _map_variant(between=False),
-                "your covariances lack the term B_k = κN_k/(κ + N_k) (x̄_k − μ_P)(x̄_k − μ_P)ᵀ: the distance "
-                "between x̄_k and the prior mean μ_P adds to the spread, Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2)."),
-        Mistake("denominator ν + N_k", _map_variant(denominator=lambda nu, Nk, D: nu + Nk),
-                "your covariances are divided by ν + N_k; the full covariance's denominator is ν + N_k + D + 2."),
-        Mistake("denominator ν + N_k + D + 1", _map_variant(denominator=lambda nu, Nk, D: nu + Nk + D + 1),
-                "your covariances are divided by ν + N_k + D + 1, which counts the powers of det Σ_k from the data "
-                "(N_k) and the inverse Wishart (ν + D + 1) but forgets the prior on the mean: N(μ_P, Σ_k / κ) "
-                "contributes det(Σ_k)^(−1/2) too, so the denominator is ν + N_k + D + 2."),
-        Mistake("μ_k not shrunk", _map_variant(shrunk=False),
-                "your means are the weighted averages x̄_k; the prior shrinks them towards μ_P: "
-                "μ_k = (N_k x̄_k + κ μ_P) / (κ + N_k)."),
-        Mistake("W_k about μ_P", _map_variant(about="prior mean"),
-                "you took W_k about the prior mean μ_P; W_k = Σ_n q_nk (x_n − x̄_k)(x_n − x̄_k)ᵀ is about x̄_k, "
-                "and the offset from μ_P enters only through B_k."),
-        Mistake("W_k about μ_k", _map_variant(about="new mean"),
-                "you took W_k about the shrunk mean μ_k; W_k = Σ_n q_nk (x_n − x̄_k)(x_n − x̄_k)ᵀ is about x̄_k. "
-                "About μ_k the sum is W_k + N_k(x̄_k − μ_k)(x̄_k − μ_k)ᵀ, one term too many."),
-        Mistake("order", lambda *args: (lambda w, m, c: (m, w, c))(*_map_reference(*args)),
-                "return them in the order (weights, means, covariances)", by_answer=False),
+        Mistake(
+            "no B_k",
+            _map_variant(between=False),
+            "your covariances lack the term B_k = κN_k/(κ + N_k) (x̄_k − μ_P)(x̄_k − μ_P)ᵀ: the distance "
+            "between x̄_k and the prior mean μ_P adds to the spread, Σ_k = (Λ + W_k + B_k) / (ν + N_k + D + 2).",
+        ),
+        Mistake(
+            "denominator ν + N_k",
+            _map_variant(denominator=lambda nu, Nk, D: nu + Nk),
+            "your covariances are divided by ν + N_k; the full covariance's denominator is ν + N_k + D + 2.",
+        ),
+        Mistake(
+            "denominator ν + N_k + D + 1",
+            _map_variant(denominator=lambda nu, Nk, D: nu + Nk + D + 1),
+            "your covariances are divided by ν + N_k + D + 1, which counts the powers of det Σ_k from the data "
+            "(N_k) and the inverse Wishart (ν + D + 1) but forgets the prior on the mean: N(μ_P, Σ_k / κ) "
+            "contributes det(Σ_k)^(−1/2) too, so the denominator is ν + N_k + D + 2.",
+        ),
+        Mistake(
+            "μ_k not shrunk",
+            _map_variant(shrunk=False),
+            "your means are the weighted averages x̄_k; the prior shrinks them towards μ_P: "
+            "μ_k = (N_k x̄_k + κ μ_P) / (κ + N_k).",
+        ),
+        Mistake(
+            "W_k about μ_P",
+            _map_variant(about="prior mean"),
+            "you took W_k about the prior mean μ_P; W_k = Σ_n q_nk (x_n − x̄_k)(x_n − x̄_k)ᵀ is about x̄_k, "
+            "and the offset from μ_P enters only through B_k.",
+        ),
+        Mistake(
+            "W_k about μ_k",
+            _map_variant(about="new mean"),
+            "you took W_k about the shrunk mean μ_k; W_k = Σ_n q_nk (x_n − x̄_k)(x_n − x̄_k)ᵀ is about x̄_k. "
+            "About μ_k the sum is W_k + N_k(x̄_k − μ_k)(x̄_k − μ_k)ᵀ, one term too many.",
+        ),
+        Mistake(
+            "order",
+            lambda *args: (lambda w, m, c: (m, w, c))(*_map_reference(*args)),
+            "return them in the order (weights, means, covariances)",
+            by_answer=False,
+        ),
     ),
 )
 
