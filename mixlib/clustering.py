@@ -311,24 +311,25 @@ def _lloyd(X, centers, max_iter, keep_history, origin):
             history.append(KMeansStep(step, frozen(centers + origin), kept, J))
 
     record("init", centers, None, None)
-    labels = earlier = None
+    labels = None
+    seen = set()
     n_iter = 0
     converged = False
     while not converged:
         nearest, d2_nearest = _nearest_centres(_squared_distances(X, centers))
         counts = np.bincount(nearest, minlength=K)
         assigned = nearest if np.all(counts) else _fill_empty_clusters(X, nearest, centers, counts)
-        # Coinciding centres (repeated points) can pass a point back and forth between them
-        # at equal J, so an amended assignment also counts as stable if it repeats the one before.
-        converged = labels is not None and (
-            np.array_equal(assigned, labels)
-            or (assigned is not nearest and earlier is not None and np.array_equal(assigned, earlier))
-        )
+        # J falls strictly whenever the assignment changes, unless points sit on ties: coinciding
+        # centres (repeated points) or centres equal up to rounding can pass points around at
+        # equal J. So an assignment that repeats any earlier one ends the run: it is a cycle.
+        key = assigned.tobytes()
+        converged = labels is not None and (np.array_equal(assigned, labels) or key in seen)
         if converged or n_iter == max_iter:
             break
+        seen.add(key)
         J_assigned = float(d2_nearest.sum())
         record("assign", centers, nearest, J_assigned)
-        labels, earlier = assigned, labels
+        labels = assigned
         if assigned is nearest:
             new_centers = _means(X, labels, counts)
             # Each mean lowers its cluster's J by N_k ‖μ_k^new − μ_k^old‖² (the parallel-axis theorem).
