@@ -10,7 +10,8 @@ from scipy.stats import chisquare
 import mixlib
 from mixlib import em, gmm
 
-PROPERTY_SETTINGS = settings(deadline=None, max_examples=30)
+# Derandomised: the same examples on every run, so that CI is reproducible (explore with --hypothesis-seed).
+PROPERTY_SETTINGS = settings(deadline=None, max_examples=30, derandomize=True)
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
@@ -303,7 +304,7 @@ def test_kl_to_posterior_stays_finite_where_responsibilities_underflow():
     np.testing.assert_allclose(F + kl, log_p, rtol=1e-12)
 
 
-@settings(deadline=None, max_examples=30)
+@settings(deadline=None, max_examples=30, derandomize=True)
 @given(st.integers(0, 10_000))
 def test_kl_to_posterior_agrees_with_kl_divergence_when_nothing_underflows(seed):
     rng = np.random.default_rng(seed)
