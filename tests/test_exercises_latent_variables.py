@@ -1,4 +1,5 @@
-"""The checkers of chapter 3 accept right answers and name the fault in each known wrong one."""
+"""The checkers of "Latent variables and the Gaussian mixture" accept right answers and name the fault in each
+known wrong one."""
 
 import numpy as np
 from checker_helpers import assert_rejected, mistakes_test, solutions_test
@@ -74,4 +75,4 @@ def test_label_counts_fixed_to_the_weights_are_caught_even_when_shuffled():
     )
     np.testing.assert_array_equal(np.bincount(z), [2500, 1500, 1000])
     assert np.count_nonzero(np.diff(z)) > 1000  # not in blocks
-    assert_rejected(check_sample(wrong), "hardly vary from seed to seed", "round(π_k n)")
+    assert_rejected(check_sample(wrong), "hardly vary from seed to seed", "round(π_k N)")

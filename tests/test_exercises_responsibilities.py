@@ -1,4 +1,4 @@
-"""The checkers of chapter 4 accept right answers and name the fault in each known wrong one."""
+"""The checkers of "Responsibilities" accept right answers and name the fault in each known wrong one."""
 
 import numpy as np
 import pytest

@@ -289,13 +289,13 @@ SAMPLE = Exercise(
 
 @SAMPLE.checker
 def check_sample(student, *, n: int = 5_000) -> Feedback:
-    """Check ``student(n, weights, means, covariances, rng)``, which should return ``(X, z)``:
-    n points X of shape (n, D) drawn from the mixture and their components z of shape (n,),
+    """Check ``student(N, weights, means, covariances, rng)``, which should return ``(X, z)``:
+    N points X of shape (N, D) drawn from the mixture and their components z of shape (N,),
     with integer labels in 0, …, K−1, using only the ``numpy.random.Generator`` rng.
 
-    The check is statistical (n = 5 000 draws, tolerances of about six standard errors):
+    The check is statistical (N = 5 000 draws, tolerances of about six standard errors):
     the label frequencies must match π_k, the label counts of smaller samples must vary
-    from seed to seed about as much as independent draws do (not be fixed to round(π_k n)),
+    from seed to seed about as much as independent draws do (not be fixed to round(π_k N)),
     the labels must not come in blocks, and the points labelled k must have mean μ_k
     and covariance Σ_k.
     """
@@ -327,7 +327,7 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
         X = as_array(X, "X")
         if X.shape != (n, D):
             hint = " (transposed?)" if X.shape == (D, n) else ""
-            raise Mismatch(f"X has shape {X.shape}, but should have shape (n, D) = ({n}, {D}){hint}.")
+            raise Mismatch(f"X has shape {X.shape}, but should have shape (N, D) = ({n}, {D}){hint}.")
         z = _labels(z, n, K)
         if not np.all(np.isfinite(X)):
             raise Mismatch("X contains NaN or inf.")
@@ -351,7 +351,7 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
                 raise Mismatch(
                     f"component {k} was drawn for a fraction {frequencies[k]:.3f} of the points, but "
                     f"π_{k} = {weights[k]:.3g}: draw each z_n with probabilities π "
-                    "(e.g. rng.choice(K, size=n, p=weights))."
+                    "(e.g. rng.choice(K, size=N, p=weights))."
                 )
         small = min(n, _SMALL)
         counts = np.array([np.bincount(_labels(_as_pair(run)[1], small, K), minlength=K) for run in got[2]])
@@ -366,12 +366,12 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
                     f"component {k} was drawn between {counts[:, k].min()} and {counts[:, k].max()} "
                     f"times out of {small}, where independent draws z_n ~ Categorical(π) vary by about "
                     f"±{np.sqrt(expected_spread):.0f}. Draw each label at random "
-                    "(rng.choice(K, size=n, p=weights)) instead of fixing the counts to round(π_k n)."
+                    "(rng.choice(K, size=N, p=weights)) instead of fixing the counts to round(π_k N)."
                 )
         if np.count_nonzero(np.diff(z)) == len(np.unique(z)) - 1 > 0:
             raise Mismatch(
                 "the labels come in blocks (all the points of one component, then all of the next): "
-                "independent draws mix them. Draw each z_n at random (rng.choice(K, size=n, "
+                "independent draws mix them. Draw each z_n at random (rng.choice(K, size=N, "
                 "p=weights)) rather than repeating each label a drawn number of times."
             )
         for k in range(K):
@@ -399,7 +399,7 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
 
 
 def _labels(z, n, K):
-    """The labels as an int array of shape (n,) in 0, …, K−1, or a Mismatch saying what is wrong."""
+    """The labels as an int array of shape (N,) in 0, …, K−1, or a Mismatch saying what is wrong."""
     z_float = as_array(z, "z")
     if z_float.shape != (n,):
         extra = (
@@ -407,7 +407,7 @@ def _labels(z, n, K):
             if z_float.shape == (n, K)
             else ""
         )
-        raise Mismatch(f"z has shape {z_float.shape}, but should have shape (n,) = ({n},).{extra}")
+        raise Mismatch(f"z has shape {z_float.shape}, but should have shape (N,) = ({n},).{extra}")
     if not np.all(np.isfinite(z_float)) or np.any(z_float != np.round(z_float)):
         raise Mismatch("z should hold whole numbers, the component indices 0, …, K−1.")
     z = z_float.astype(int)
