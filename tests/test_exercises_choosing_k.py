@@ -71,3 +71,9 @@ def test_a_right_count_as_a_float_is_refused_with_the_reason():
 def test_the_tied_count_is_asked_for():
     feedback = check_n_parameters(lambda K, D, kind: count(K, D, "full" if kind == "tied" else kind))
     assert not feedback.passed and "tied covariance once per component" in feedback.message
+
+
+def test_bic_table_accepts_within_one_unit_and_no_more():
+    assert check_bic_table(lambda X, ks: bic_table(X, ks) + 0.9).passed
+    # off by 1.1 on the 2-D cases only, whose BIC values exceed 1000: a relative tolerance would let that pass
+    assert not check_bic_table(lambda X, ks: bic_table(X, ks) + 1.1 * (X.shape[1] == 2)).passed

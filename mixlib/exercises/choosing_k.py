@@ -302,7 +302,7 @@ def check_bic_table(student) -> Feedback:
     values within 1 (on the scale of −2 ln L) of the reference are accepted.
     """
 
-    tolerance = dict(rtol=1e-4, atol=1.0)
+    tolerance = dict(rtol=0.0, atol=1.0)
 
     def compare(got, expected, case):
         got = as_array(got, "your BIC values")
