@@ -19,7 +19,8 @@ definite.  It exists to show that what is measured here does not depend on the
 coordinates.
 
 At a fixed point θ* = M(θ*) the Jacobian DM = ∂M/∂θ (:func:`em_map_jacobian`)
-governs the convergence: θ^(t) − θ* ≈ DM^t (θ^(0) − θ*).  Dempster, Laird and
+governs the convergence once the iterates are close enough for the linear term to
+dominate: θ^(t) − θ* ≈ DM^(t − t₀) (θ^(t₀) − θ*) from such an iteration t₀ on.  Dempster, Laird and
 Rubin (1977) showed that DM is the fraction of missing information,
 DM = I_c⁻¹ I_m with I_m = I_c − I_obs.  With I_c positive definite and I_m
 positive semidefinite its eigenvalues are real and at least 0; they are below 1

@@ -266,7 +266,7 @@ def draw_kl_frame(axes, X, frame: KLFrame, *, previous=None, value_limits=None, 
     ax_bars = axes[-1]
     artists = {"points": None, "ellipses": None, "previous_ellipses": None}
     stage = {
-        "q": f"θ fixed, q moves: β = {frame.s:.2g}" if frame.s is not None else "",
+        "q": f"θ fixed, q moves: β = {frame.beta:.2g}" if frame.beta is not None else "",
         "E step": "E step: q ← p(Z | X, θ)",
         "M step": "M step: θ ← argmax ℱ(q, θ)",
     }[frame.stage]

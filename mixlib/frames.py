@@ -84,13 +84,13 @@ class SingularityFrame:
 class KLFrame:
     """One stage of ln p(X | θ) = F(q, θ) + KL(q ‖ p(Z | X, θ)).
 
-    ``stage`` is ``"q"`` (θ fixed, q = (1 − β) γ + β·(1/K) with the mixing weight β = ``s``), ``"E step"`` (q ← γ, so
+    ``stage`` is ``"q"`` (θ fixed, q = (1 − β) γ + β·(1/K) with the mixing weight β = ``beta``), ``"E step"`` (q ← γ, so
     KL = 0) or ``"M step"`` (θ ← argmax_θ F(q, θ) with q fixed).
     ``previous_log_likelihood`` is ln p(X | θ_old), the level before the M step.
     """
 
     stage: str
-    s: float | None
+    beta: float | None
     q: np.ndarray
     weights: np.ndarray
     means: np.ndarray
@@ -156,12 +156,12 @@ def singularity_frames(X, sigmas, *, point_index: int, reg_covar: float = 0.0) -
     return frames
 
 
-def kl_frames(X, weights, means, covariances, *, s_values=None, toward=None) -> list[KLFrame]:
+def kl_frames(X, weights, means, covariances, *, beta_values=None, toward=None) -> list[KLFrame]:
     """Frames of ln p(X | θ) = F(q, θ) + KL(q ‖ p(Z | X, θ)).
 
     First θ stays fixed while q moves from the posterior γ(z_nk) towards
     ``toward`` (default: the uniform table 1/K) as q = (1 − β) γ + β · toward for β in
-    ``s_values`` (default 0, 0.2, …, 1): F falls, KL grows, their sum stays ln p.
+    ``beta_values`` (default 0, 0.2, …, 1): F falls, KL grows, their sum stays ln p.
     Then the E step sets q ← γ (KL = 0) and the M step sets θ ← argmax_θ F(q, θ)
     (``gmm.m_step`` with reg_covar = 0): F and ln p rise, and KL > 0 again.
     KL is computed in log space (``em.kl_to_posterior``), so it stays finite
@@ -170,17 +170,17 @@ def kl_frames(X, weights, means, covariances, *, s_values=None, toward=None) -> 
     X = check_data(X)
     theta_old = tuple(np.asarray(a, dtype=float) for a in (weights, means, covariances))
     gamma, ln_p_old = gmm.e_step(X, *theta_old)
-    s_values = np.linspace(0.0, 1.0, 6) if s_values is None else np.asarray(s_values, dtype=float)
-    if s_values.ndim != 1 or s_values.size == 0 or np.any((s_values < 0) | (s_values > 1)):
-        raise ValueError(f"s_values must be a non-empty 1-D sequence of numbers in [0, 1], got {s_values!r}.")
+    beta_values = np.linspace(0.0, 1.0, 6) if beta_values is None else np.asarray(beta_values, dtype=float)
+    if beta_values.ndim != 1 or beta_values.size == 0 or np.any((beta_values < 0) | (beta_values > 1)):
+        raise ValueError(f"beta_values must be a non-empty 1-D sequence of numbers in [0, 1], got {beta_values!r}.")
     u = np.full_like(gamma, 1.0 / gamma.shape[1]) if toward is None else np.asarray(toward, dtype=float)
     if u.shape != gamma.shape:
         raise ValueError(f"toward must have shape (N, K) = {gamma.shape}, like the responsibilities; got {u.shape}.")
 
-    def decomposition(stage, s, q, theta):
+    def decomposition(stage, beta, q, theta):
         return KLFrame(
             stage,
-            s,
+            beta,
             frozen(q),
             *(frozen(a) for a in theta),
             em.free_energy(X, q, *theta),
@@ -189,7 +189,7 @@ def kl_frames(X, weights, means, covariances, *, s_values=None, toward=None) -> 
             ln_p_old,
         )
 
-    frames = [decomposition("q", float(s), (1.0 - s) * gamma + s * u, theta_old) for s in s_values]
+    frames = [decomposition("q", float(beta), (1.0 - beta) * gamma + beta * u, theta_old) for beta in beta_values]
     frames.append(decomposition("E step", None, gamma, theta_old))
     theta_new = gmm.m_step(X, gamma, covariance_type="full", reg_covar=0.0)
     frames.append(decomposition("M step", None, gamma, theta_new))
@@ -302,7 +302,7 @@ def describe_singularity_frame(frame: SingularityFrame, index: int, n_frames: in
 
 def describe_kl_frame(frame: KLFrame, index: int, n_frames: int) -> str:
     stage = {
-        "q": f"θ fixed, q moved away from the posterior (β = {frame.s:.2g})" if frame.s is not None else "",
+        "q": f"θ fixed, q moved away from the posterior (β = {frame.beta:.2g})" if frame.beta is not None else "",
         "E step": "E step, q set to the posterior, so KL = 0",
         "M step": f"M step, θ maximises ℱ with q fixed; ln p rose from {frame.previous_log_likelihood:.1f}",
     }[frame.stage]

@@ -157,15 +157,15 @@ def singularity_explorer(X, *, point_index=None, sigmas=None, reg_covar: float =
     return _SingularityExplorer(X, point_index=point_index, sigmas=sigmas, reg_covar=reg_covar, axis_labels=axis_labels)
 
 
-def kl_explorer(X, weights, means, covariances, *, s_values=None, toward=None, axis_labels=None):
+def kl_explorer(X, weights, means, covariances, *, beta_values=None, toward=None, axis_labels=None):
     """ln p(X | θ) = ℱ(q, θ) + KL(q ‖ p(Z | X, θ)) as stacked bars (Bishop Figs 9.11–9.13).
 
     The frames move q from γ towards ``toward`` (default uniform) along
-    q = (1 − β) γ + β · toward for β in ``s_values``, then show the E step (q ← γ) and
+    q = (1 − β) γ + β · toward for β in ``beta_values``, then show the E step (q ← γ) and
     the M step (θ ← argmax ℱ).  Every frame is pre-rendered, so the slider works
     on the static page too.
     """
-    return _KLExplorer(X, weights, means, covariances, s_values=s_values, toward=toward, axis_labels=axis_labels)
+    return _KLExplorer(X, weights, means, covariances, beta_values=beta_values, toward=toward, axis_labels=axis_labels)
 
 
 class Explorer:
@@ -693,11 +693,11 @@ class _KLExplorer(Explorer):
     step_name = "stage"
     interval_ms = 900
 
-    def __init__(self, X, weights, means, covariances, *, s_values, toward, axis_labels):
+    def __init__(self, X, weights, means, covariances, *, beta_values, toward, axis_labels):
         X = check_data(X)
         self.X = X
         self.axis_labels = axis_labels
-        self.frames = kl_frames(X, weights, means, covariances, s_values=s_values, toward=toward)
+        self.frames = kl_frames(X, weights, means, covariances, beta_values=beta_values, toward=toward)
         self._target = "the uniform table 1/K" if toward is None else "the given table"
         self.parameters = tuple(np.asarray(a, dtype=float) for a in (weights, means, covariances))
         two_d = X.shape[1] == 2

@@ -406,11 +406,11 @@ def test_kl_bars_stack_free_energy_and_kl(kl_setup):
 
 
 @settings(max_examples=15, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 10_000), K=st.integers(1, 3), s=st.floats(0.0, 1.0))
-def test_kl_decomposition_for_random_parameters(seed, K, s):
+@given(seed=st.integers(0, 10_000), K=st.integers(1, 3), beta=st.floats(0.0, 1.0))
+def test_kl_decomposition_for_random_parameters(seed, K, beta):
     # Overlapping blobs: far apart, γ(z_nk) underflows to 0 and KL(q ‖ γ) is +inf (see mixlib.em).
     X, _, (weights, means, covariances) = mixlib.random_blobs(60, K, spread=2.0, seed=seed)
-    kl = frames.kl_frames(X, weights, means + 0.5, covariances * 1.5, s_values=[s])
+    kl = frames.kl_frames(X, weights, means + 0.5, covariances * 1.5, beta_values=[beta])
     for frame in kl:
         assert frame.free_energy + frame.kl == pytest.approx(frame.log_likelihood, rel=1e-10, abs=1e-9)
         assert frame.kl >= -1e-9
