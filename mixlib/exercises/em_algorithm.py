@@ -1,4 +1,4 @@
-"""Checkers for the exercises of the chapter "The EM algorithm".
+"""Checkers for the exercises of the chapter "The EM algorithm for Gaussian mixtures".
 
 - :func:`check_em_iteration`: one E step then one M step;
 - :func:`check_em_loop`: the loop with its stopping rule, as a trace of log-likelihoods.
