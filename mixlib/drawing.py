@@ -140,9 +140,10 @@ def draw_em_frame(
     axis_labels=None,
     trace_label="log-likelihood",
 ) -> dict:
-    """Left: points coloured by γ(z_nk) at θ⁽ⁱ⁾ with the ellipses of Σ_k around μ_k.
-    Right: ln p(X | θ) at iterations 0, …, i (the first i + 1 of ``log_likelihoods``;
-    under a prior, pass the log posterior and ``trace_label="log posterior"``)."""
+    """Left: points coloured by γ(z_nk) at θ⁽ᵗ⁾, t = ``step.iteration``, with the
+    ellipses of Σ_k around μ_k.  Right: ln p(X | θ) at iterations 0, …, t (the first
+    t + 1 of ``log_likelihoods``; under a prior, pass the log posterior and
+    ``trace_label="log posterior"``)."""
     ax, ax_trace = axes
     X = check_points(X)
     gamma = (
@@ -213,7 +214,7 @@ def draw_singularity_frame(
         ax.set_ylabel("p(x), log scale")
     elif D == 2:
         points = ax.scatter(X[:, 0], X[:, 1], s=10, color="0.65")
-        # Component 1 is drawn in the vermillion of the ring around its point x_i.
+        # Component 1 is drawn in the vermilion of the ring around its point x_i.
         ellipses = plotting.covariance_ellipses(ax, frame.means, frame.covariances, n_std=(1, 2), colors=colors[::-1])
         collapsing = ax.scatter(
             [x_i[0]], [x_i[1]], s=160, facecolors="none", edgecolors=colors[1], linewidths=2, zorder=3

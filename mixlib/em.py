@@ -134,8 +134,8 @@ class MixtureFamily:
     log_joint : callable ``(X, params) -> ndarray (N, K)``
         ℓ_nk = ln π_k + ln p(x_n | θ_k).  A component with π_k = 0 has ℓ_nk = −∞.
     m_step : callable ``(X, resp) -> params``
-        The maximiser of Σ_nk γ_nk ℓ_nk (+ ln p(θ)) for fixed responsibilities
-        ``resp`` (N, K).  It must return new arrays (the loop keeps every iterate
+        The maximiser of Σ_nk q_nk ℓ_nk (+ ln p(θ)) for fixed responsibilities
+        q_nk, ``resp`` (N, K).  It must return new arrays (the loop keeps every iterate
         in the history by reference) and raise :class:`~mixlib.SingularityError`
         if the answer does not exist (a component with N_k = 0, a collapsed
         covariance); the loop then prefixes the message with the iteration.

@@ -49,7 +49,7 @@ class KMeansFrame:
 
 @dataclass(frozen=True)
 class EMFrame:
-    """EM iteration i: the parameters θ⁽ⁱ⁾ and the responsibilities γ(z_nk) at θ⁽ⁱ⁾."""
+    """EM iteration t: the parameters θ⁽ᵗ⁾ and the responsibilities γ(z_nk) at θ⁽ᵗ⁾."""
 
     step: EMStep
     responsibilities: np.ndarray

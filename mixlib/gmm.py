@@ -225,13 +225,16 @@ def m_step(X, responsibilities, *, covariance_type: str = "full", reg_covar: flo
         Σ_k = S_k / N_k + reg_covar · I,   S_k = Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ
 
     With ``reg_covar=0`` this is the maximiser of Q_q whenever every S_k is
-    positive definite (otherwise Q_q has no maximiser); ``reg_covar > 0`` adds
-    ρI to that maximiser, which is not the maximiser of Q_q over any set of
-    covariances, so an EM iteration with it can lower the log-likelihood.
+    positive definite (otherwise Q_q has no maximiser).  ``reg_covar = ρ > 0``
+    adds ρI to that maximiser; the result is not the maximiser of Q_q, nor of
+    Q_q over the covariances whose every eigenvalue is ≥ ρ.  It maximises
+    Q_q − (ρ/2) Σ_k N_k tr Σ_k⁻¹, whose penalty changes with q (through N_k),
+    so no fixed objective is guaranteed to rise, and an EM iteration with it
+    can lower the log-likelihood.
 
     ``covariance_type="diag"`` keeps only the diagonal of Σ_k, ``"spherical"``
     replaces it by its average variance times I, and ``"tied"`` shares one
-    Σ = (1/N) Σ_k Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar · I among all
+    Σ = (1/N) Σ_k Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ + reg_covar · I among all
     components.  Returns ``(weights, means, covariances)``; covariances are
     always full (K, D, D).  ``reg_covar`` is in the data's units (a variance).
     """
@@ -257,7 +260,7 @@ def _m_step(X, resp, covariance_type, reg_covar, XT=None):
         )
     weights = Nk / N
     means = (resp.T @ X) / Nk[:, None]
-    # The scatter Σ_n γ(z_nk) (x_n − μ_k)(x_n − μ_k)ᵀ as R Rᵀ with columns √γ(z_nk) (x_n − μ_k):
+    # The scatter Σ_n q_nk (x_n − μ_k)(x_n − μ_k)ᵀ as R Rᵀ with columns √q_nk (x_n − μ_k):
     # one symmetric product per component, exactly symmetric.
     XT = _transposed(X) if XT is None else XT
     root = np.sqrt(resp.T)
@@ -292,15 +295,15 @@ def _diagonal_matrices(diagonals):
 
 
 def sample(n: int, weights, means, covariances, *, seed=None):
-    """Draw n points by the generative process of the mixture.
+    """Draw ``n`` points by the generative process of the mixture.
 
     For each point: first draw its component z ~ Categorical(π_1, …, π_K), then
     draw x ~ N(μ_z, Σ_z) as x = μ_z + L_z η with η ~ N(0, I).
 
     Returns
     -------
-    X : ndarray (n, D)
-    z : ndarray (n,) of int
+    X : ndarray of shape (``n``, D)
+    z : ndarray of shape (``n``,), of int
         The component each point came from; ``np.eye(K)[z]`` is its 1-of-K code.
     """
     n = check_positive_int(n, "n")
@@ -390,7 +393,7 @@ class GaussianMixtureResult:
 
     @property
     def n_parameters(self) -> int:
-        """The number p of free parameters, see :func:`n_parameters`."""
+        """The number P of free parameters, see :func:`n_parameters`."""
         K, D = self.means.shape
         return n_parameters(K, D, self.covariance_type)
 
@@ -408,16 +411,16 @@ class GaussianMixtureResult:
         return np.argmax(self.responsibilities(X), axis=1)
 
     def sample(self, n: int, *, seed=None):
-        """Draw n points from the fitted mixture; returns ``(X, z)`` as :func:`sample`."""
+        """Draw ``n`` points from the fitted mixture; returns ``(X, z)`` as :func:`sample`."""
         return sample(n, self.weights, self.means, self.covariances, seed=seed)
 
     def bic(self, X) -> float:
-        """Bayesian information criterion −2 ln p(X | θ̂) + p ln N (lower is better)."""
+        """Bayesian information criterion −2 ln p(X | θ̂) + P ln N (lower is better)."""
         X = check_data(X)
         return -2.0 * self._total_log_likelihood(X) + self.n_parameters * np.log(X.shape[0])
 
     def aic(self, X) -> float:
-        """Akaike information criterion −2 ln p(X | θ̂) + 2p (lower is better)."""
+        """Akaike information criterion −2 ln p(X | θ̂) + 2P (lower is better)."""
         X = check_data(X)
         return -2.0 * self._total_log_likelihood(X) + 2 * self.n_parameters
 
@@ -426,7 +429,7 @@ class GaussianMixtureResult:
 
 
 def n_parameters(n_components: int, n_features: int, covariance_type: str = "full") -> int:
-    """Free parameters p of a K-component mixture in D dimensions: K − 1 weights
+    """Free parameters P of a K-component mixture in D dimensions: K − 1 weights
     (they sum to 1), K·D mean entries, and K·D(D+1)/2 (full), D(D+1)/2 (tied,
     one shared matrix), K·D (diag) or K (spherical) covariance entries."""
     K = check_positive_int(n_components, "n_components")
@@ -607,7 +610,7 @@ def fit_gmm(
     log-likelihood of the new parameters; the loop is :func:`mixlib.em.fit_mixture`.
     With ``reg_covar=0`` the log-likelihood never decreases (while every M step
     has a maximiser); ``reg_covar > 0`` adds ρI after the M step, which is not an
-    M step of any objective, so the log-likelihood can fall at any iteration, by
+    M step of any fixed objective, so the log-likelihood can fall at any iteration, by
     far more than reg_covar when reg_covar is not small against the data's
     variances.  With a prior the log posterior never decreases.
 

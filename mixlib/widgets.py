@@ -515,7 +515,8 @@ class _EMExplorer(_SteppingExplorer):
             )
 
     def _objective(self, result):
-        """The trace EM never lowers: ln p(X | θ), or ln p(X | θ) + ln p(θ) under a prior."""
+        """The trace EM never lowers (with reg_covar=0, or under a prior): ln p(X | θ),
+        or ln p(X | θ) + ln p(θ) under a prior."""
         if result.log_posteriors is not None:
             return result.log_posteriors, "log posterior"
         return result.log_likelihoods, "log-likelihood"
