@@ -9,12 +9,13 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-BUILD  := $(BIN)/jupyter-book build . -W -n --keep-going
+# --all: every page is read again, so that a page shows the chapter as it runs now.
+BUILD  := $(BIN)/jupyter-book build . --all -W -n --keep-going
 # The book's arrays are small: extra BLAS threads only fight over the cores.
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: book test unit notebooks build browser pdf student clean-outputs lab clean \
-	test-build test-unit test-student test-notebooks test-browser-pages test-browser-layout test-browser-pdf
+	test-build test-unit test-student test-notebooks test-browser-pages test-browser-pdf
 
 $(VENV)/.book: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,20 +38,30 @@ $(VENV)/.browser: $(VENV)/.test requirements-browser.txt tests/browser/package.j
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Every chapter runs afresh: the jupyter-cache of an earlier run is emptied first.
 book: $(VENV)/.book
+	rm -rf _build/.jupyter_cache
 	$(BUILD)
 
-# Every test, two jobs at a time (TEST_JOBS=1: one after another). nbval, the strict
-# build and the student-version test each execute every chapter, on one core; make
-# starts the build first (the browser tests wait for it) and nbval beside it, then
-# gives each freed core the next job. Each job's output is printed when it ends; a
-# failing job does not stop the others (--keep-going), and make test fails if any did.
+# Every test, two jobs at a time (TEST_JOBS=1: one after another). Each chapter is
+# executed twice: once by nbval (on TEST_JOBS cores, pytest-xdist), whose run the build
+# then shows (tools/nbval_keep.py fills the build's jupyter-cache), and once as the
+# student's copy without solutions. make starts nbval first, the chain that the build and
+# the browser tests wait for, and gives each freed core the next job. Each job's output is
+# printed when it ends; a failing job does not stop the others (--keep-going), and make
+# test fails if any did.
 TEST_JOBS ?= 2
 test: $(VENV)/.browser
 	$(MAKE) --no-print-directory --keep-going -j$(TEST_JOBS) --output-sync=target \
-		test-browser-pages test-browser-layout test-browser-pdf test-notebooks test-student test-unit
+		test-notebooks test-student test-unit test-browser-pages test-browser-pdf
 
-test-build:
+test-notebooks:
+	rm -rf _build/nbval
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -p tools.nbval_keep --nbval-keep _build/nbval \
+		--nbval-lax --nbval-current-env chapters
+
+test-build: test-notebooks
+	$(BIN)/python tools/nbval_keep.py _build/nbval chapters _build/.jupyter_cache
 	$(BUILD)
 
 test-unit:
@@ -59,14 +70,8 @@ test-unit:
 test-student:
 	$(BIN)/python -m pytest tests/test_notebooks.py
 
-test-notebooks:
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env chapters
-
 test-browser-pages: test-build
-	$(BIN)/python -m pytest tests/browser/test_pages.py
-
-test-browser-layout: test-build
-	$(BIN)/python -m pytest tests/browser/test_a11y.py
+	$(BIN)/python -m pytest -n $(TEST_JOBS) tests/browser/test_pages.py tests/browser/test_a11y.py
 
 test-browser-pdf: test-build
 	$(BIN)/python -m pytest tests/browser/test_pdf.py

@@ -24,6 +24,13 @@ Chromium from a local HTTP server on 127.0.0.1:
    Each player is screenshot in light and dark mode, at 1280 px and at 390 px.
 5. **Weight.** Everything the page loads, compressed as a web host sends it (gzip),
    stays within ``GZIP_BUDGET``.
+6. **Layout and accessibility** (``layout.py``), on the same load: display formulas that
+   fit the column at 1280 px, a page no wider than a 390 px phone, axe-core with no
+   critical or serious violation in light and dark mode, no formula as a Tab stop.
+
+Each page is loaded and typeset once: the checks switch the colour scheme and the
+viewport of the loaded page. Without ``BROWSER_SCREENSHOTS=full`` only the top of each
+page is screenshot (at 1280 and 390 px, light and dark) besides the players.
 
 Every screenshot is saved under ``_build/browser-screenshots/`` next to the
 ``_build/html`` that was tested.
@@ -74,6 +81,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import layout
 import pytest
 
 BOOK_HTML = Path(os.environ.get("BOOK_HTML") or Path(__file__).resolve().parents[2] / "_build" / "html").resolve()
@@ -399,26 +407,16 @@ class _Shots:
         root.screenshot(path=self.directory / f"{name}.png", animations="disabled")
 
 
-def _screenshot_players(browser, url, directory, cdn):
-    """Each player in dark mode at 1280 px and in both modes at 390 px (a phone)."""
-    for width, scheme in ((1280, "dark"), (390, "light"), (390, "dark")):
-        context = browser.new_context(
-            viewport={"width": width, "height": 900},
-            device_scale_factor=2,
-            color_scheme=scheme,
-            service_workers="block",
-        )
-        try:
-            page = context.new_page()
-            page.route("**/*", cdn.handle)
-            page.goto(url, wait_until="load")
-            shots = _Shots(directory)
-            players = page.locator(".mixlib-player")
-            for i in range(players.count()):
-                players.nth(i).scroll_into_view_if_needed()
-                shots.element(players.nth(i), f"player{i}-{width}-{scheme}")
-        finally:
-            context.close()
+def _players_screenshotter(page, shots):
+    """``shoot(label)``: every player of the page as it is shown now, as ``player<i>-<label>.png``."""
+
+    def shoot(label):
+        players = page.locator(".mixlib-player")
+        for i in range(players.count()):
+            players.nth(i).scroll_into_view_if_needed()
+            shots.element(players.nth(i), f"player{i}-{label}")
+
+    return shoot
 
 
 #: Further checks of a loaded page: ``check(page, shots, problems)``.
@@ -443,21 +441,26 @@ def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, br
         lambda msg: msg.type == "error" and errors.append(("console", msg.text, (msg.location or {}).get("url", ""))),
     )
     page.on("response", lambda r: (r.status >= 400 and http_errors.append(f"{r.status} {r.url}"), responses.append(r)))
+    page.on("requestfailed", lambda r: errors.append(("request failed", f"{r.url}: {r.failure}", "")))
     page.route("**/*", cdn.handle)
     math, n_players, raw, packed = None, 0, 0, 0
     shots = _Shots(screenshot_dir / stem)
+    summary = {}
     try:
         page.goto(f"{server_url}/{page_path}", wait_until="load")
         math = _check_math(page, problems)
         _check_no_widget_manager(page, problems)
+        layout.check_wide(page, problems, summary)
         n_players = page.locator(".mixlib-player").count()
         _check_players(page, shots, problems)
         for check in PAGE_CHECKS:
             check(page, shots, problems)
-        # The whole page, for a person to look at (JPEG: a chapter is ~20,000 px tall).
-        page.screenshot(
-            path=screenshot_dir / f"{stem}.jpg", full_page=True, type="jpeg", quality=70, animations="disabled"
-        )
+        if layout.FULL_SCREENSHOTS:
+            # The whole page, for a person to look at (JPEG: a chapter is ~20,000 px tall).
+            page.screenshot(
+                path=screenshot_dir / f"{stem}.jpg", full_page=True, type="jpeg", quality=70, animations="disabled"
+            )
+        layout.check_modes(page, screenshot_dir / stem, problems, summary, _players_screenshotter(page, shots))
         page.wait_for_timeout(100)  # let late console messages arrive
         for response in responses:
             try:
@@ -475,8 +478,7 @@ def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, br
         problems.append(f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}")
     finally:
         context.close()
-    if n_players:
-        _screenshot_players(browser, f"{server_url}/{page_path}", screenshot_dir / stem, type(cdn)(origin=server_url))
+    problems += [f"HTTP error response {e}" for e in http_errors]
     seen = {}
     for kind, text, where in errors:
         lines = [ln.strip() for ln in (where or "").strip().splitlines()]
@@ -496,7 +498,8 @@ def test_page(page_path, book_html, server_url, browser, cdn, screenshot_dir, br
         f"{raw / 2**20:.2f} MB raw / {packed / 2**20:.2f} MB gzipped, {time.monotonic() - started:.1f} s; "
         f"{len(http_errors)} HTTP error responses"
     )
-    print(line)
-    browser_report.append(line)
+    layout_line = f"[layout] {stem}: " + ", ".join(f"{k} {v}" for k, v in summary.items())
+    print(line + "\n" + layout_line)
+    browser_report += [line, layout_line]
     if problems:
         pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)
