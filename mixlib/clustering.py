@@ -71,8 +71,10 @@ class KMeansResult:
     distortion : float
         J at the returned centres and labels.
     history : tuple of KMeansStep
-        The starting centres, then the state after every half-step; the last
-        entry is the returned state.  Empty if the run was asked not to keep it.
+        The starting centres, then the state after every half-step carried out;
+        the final assignment, which repeats an earlier one and so ends the run, is
+        not recorded.  The last entry is the returned state.  Empty if the run was
+        asked not to keep it.
     n_iter : int
         The number of assignment-plus-update rounds performed.
     converged : bool
