@@ -167,8 +167,9 @@ def check_complete_log_likelihood(student) -> Feedback:
 _COVARIANCE_TOLERANCE = 0.25
 
 # Label counts are compared over this many generators of the small sample. Independent draws give
-# Σ_r (count_r − mπ_k)² / (mπ_k(1 − π_k)) ≈ χ² with that many degrees of freedom; counts fixed to
-# round(π_k m) give about 0, which a correct function reaches with probability below this level.
+# Σ_j (count_j − mπ_k)² / (mπ_k(1 − π_k)) ≈ χ² with that many degrees of freedom (j numbers the
+# generators, m = _SMALL); counts fixed to about π_k m give about 0, which a correct function
+# reaches with probability below this level.
 _SPREAD_SEEDS = 20
 _SPREAD_LEVEL = 1e-6
 _SMALL = 300  # points per draw for the reproducibility and spread checks
@@ -212,7 +213,8 @@ def _draw(n, weights, means, covariances, rng, *, factor=np.linalg.cholesky):
 
 
 def _fixed_proportions(n, weights, means, covariances, rng):
-    """round(π_k n) labels of each component, shuffled: the frequencies are right but never vary."""
+    """⌊π_k n⌋ labels of each component (the remainder to the heaviest), shuffled: the frequencies are
+    right but never vary."""
     counts = np.floor(weights * n).astype(int)
     counts[np.argmax(weights)] += n - counts.sum()
     return _points(rng.permutation(np.repeat(np.arange(len(weights)), counts)), means, covariances, rng)
