@@ -208,11 +208,11 @@ def _check_points(X, name="X"):
 
 
 def covariance_ellipses(ax, means, covariances, *, n_std=(1, 2, 3), colors=None, **kwargs):
-    """Draw the n-standard-deviation ellipses of each component.
+    """Draw the ellipses of Mahalanobis radius c of each component.
 
-    For component k and each n in `n_std` the ellipse is
-    {x : (x − μ_k)ᵀ Σ_k⁻¹ (x − μ_k) = n²}; its semi-axes point along the
-    eigenvectors u_i of Σ_k and have lengths n·sqrt(λ_i).
+    For component k and each c in `n_std` the ellipse is
+    {x : (x − μ_k)ᵀ Σ_k⁻¹ (x − μ_k) = c²}; its semi-axes point along the
+    eigenvectors of Σ_k and have lengths c·sqrt(ω_i), ω_i the eigenvalues.
 
     Parameters
     ----------
@@ -222,7 +222,7 @@ def covariance_ellipses(ax, means, covariances, *, n_std=(1, 2, 3), colors=None,
     covariances : array_like, shape (K, 2, 2)
         The full covariance matrices Σ_k.
     n_std : float or sequence of float, default (1, 2, 3)
-        Mahalanobis radii n > 0; outer ellipses are drawn thinner and fainter.
+        Mahalanobis radii c > 0; outer ellipses are drawn thinner and fainter.
     colors : None, colour, or sequence of ≥ K colours, optional
         Edge colour of component k; default ``PALETTE`` cycled.
     **kwargs

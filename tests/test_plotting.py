@@ -362,11 +362,11 @@ def test_responsibility_colours_mix_component_colours(ax):
     assert isinstance(sc, PathCollection)
     np.testing.assert_allclose(sc.get_offsets(), X)
     face = sc.get_facecolors()[:, :3]
-    blue, vermillion = (np.array(mcolors.to_rgb(c)) for c in PALETTE[:2])
+    blue, vermilion = (np.array(mcolors.to_rgb(c)) for c in PALETTE[:2])
     np.testing.assert_array_equal(face[0], blue)
-    np.testing.assert_array_equal(face[1], vermillion)
-    np.testing.assert_allclose(face[2], (blue + vermillion) / 2)
-    np.testing.assert_allclose(face[3], 0.25 * blue + 0.75 * vermillion)
+    np.testing.assert_array_equal(face[1], vermilion)
+    np.testing.assert_allclose(face[2], (blue + vermilion) / 2)
+    np.testing.assert_allclose(face[3], 0.25 * blue + 0.75 * vermilion)
 
 
 def test_responsibility_scatter_custom_colors_and_tolerance(ax):
