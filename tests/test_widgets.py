@@ -8,6 +8,7 @@ control; the live widget's stepping rests on the structure checked at the end
 HTML (tests/browser drives it in Chromium).
 """
 
+import contextlib
 import gzip
 import io
 import json
@@ -15,6 +16,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib
 
@@ -41,6 +43,23 @@ BLANK = widgets._blank_svg()
 POOR_START = (np.array([0.5, 0.5]), np.array([[-1.5, 1.0], [1.5, -1.0]]), np.array([0.5 * np.eye(2)] * 2))
 
 
+class Built(NamedTuple):
+    """An explorer, what building it printed, and the pyplot figures it left open."""
+
+    explorer: object
+    printed: tuple
+    new_figures: set
+
+
+def built_quietly(make):
+    # An explorer is built once per module and read by several tests, so what its
+    # constructor prints is recorded here rather than by one test's capsys.
+    figures = set(plt.get_fignums())
+    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()) as err:
+        explorer = make()
+    return Built(explorer, (out.getvalue(), err.getvalue()), set(plt.get_fignums()) - figures)
+
+
 @pytest.fixture(scope="module")
 def X():
     return mixlib.standardise(mixlib.load_faithful())[0]
@@ -54,15 +73,45 @@ def collapsing_data():
     return np.vstack([rng.normal(size=(40, 2)), np.tile([6.0, 6.0], (10, 1))])
 
 
+# The fixtures below are read, never changed, by the tests that share them (a test that
+# moves a slider puts it back).
+
+
 @pytest.fixture(scope="module")
 def singularity_2d(X):
-    return widgets.singularity_explorer(X)
+    # Fewer σ than the default 16 (each is two rendered frames); the last six are small
+    # enough for the asymptotic slope of ln p and for the plateau under reg_covar.
+    return widgets.singularity_explorer(X, sigmas=np.exp(np.r_[0.0, -5.0, np.linspace(-10.0, -30.0, 6)]))
 
 
 @pytest.fixture(scope="module")
-def kl_setup(X):
+def singularity_1d(X):
+    """With the default σ, s·exp(0, −2, …, −30)."""
+    return built_quietly(lambda: widgets.singularity_explorer(X[:, 0]))
+
+
+@pytest.fixture(scope="module")
+def kl_built(X):
     theta = gmm.m_step(X, gmm.responsibilities(X, *POOR_START), reg_covar=0.0)
-    return theta, widgets.kl_explorer(X, *theta)
+    return theta, built_quietly(lambda: widgets.kl_explorer(X, *theta))
+
+
+@pytest.fixture(scope="module")
+def kl_setup(kl_built):
+    theta, built = kl_built
+    return theta, built.explorer
+
+
+@pytest.fixture(scope="module")
+def kmeans_built(X):
+    """Six clusters from a random start: many half-steps, a large page."""
+    return built_quietly(lambda: widgets.kmeans_stepper(X, 6, init="random"))
+
+
+@pytest.fixture(scope="module")
+def em_built(X):
+    """Thirty-one frames from a random start: the largest page of the explorers."""
+    return built_quietly(lambda: widgets.em_explorer(X, init="random", max_iter=30))
 
 
 def axes_pair():
@@ -104,14 +153,17 @@ def all_images(explorer):
 
 
 def test_mixlib_imports_without_ipywidgets():
-    code = (
+    codes = [
         "import sys, mixlib, mixlib.plotting, mixlib.style, mixlib.drawing, mixlib.player; "
-        "assert 'ipywidgets' not in sys.modules"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
-    # What a static page or a test of frames needs imports neither widgets nor matplotlib.
-    code = "import sys, mixlib.frames; assert not {'ipywidgets', 'matplotlib'} & set(sys.modules)"
-    subprocess.run([sys.executable, "-c", code], check=True)
+        "assert 'ipywidgets' not in sys.modules",
+        # What a static page or a test of frames needs imports neither widgets nor matplotlib.
+        "import sys, mixlib.frames; assert not {'ipywidgets', 'matplotlib'} & set(sys.modules)",
+    ]
+    # Two fresh interpreters, started together.
+    runs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for code in codes]
+    for code, run in zip(codes, runs):
+        _, err = run.communicate()
+        assert run.returncode == 0, f"{code}\n{err}"
     package = Path(mixlib.__file__).parent
     importers = [p.name for p in package.rglob("*.py") if "import ipywidgets" in p.read_text(encoding="utf-8")]
     assert importers == ["widgets.py"]
@@ -188,8 +240,9 @@ def test_draw_kmeans_frame_trace_grows_with_the_half_step(X):
 
 
 def test_em_slider_shows_that_iterations_parameters(X):
-    ex = widgets.em_explorer(X, init=POOR_START, max_iter=8)
+    ex = widgets.em_explorer(X, init=POOR_START, max_iter=5)
     history, lls = ex.result.history, ex.result.log_likelihoods
+    assert len(history) == 6
     for j in (3, 0, len(history) - 1):
         ex.slider.value = j
         assert ex.stack.selected_index == j
@@ -203,12 +256,14 @@ def test_em_slider_shows_that_iterations_parameters(X):
     assert np.abs(ex.artists["points"].get_facecolors() - first).max() > 0.5
 
 
+# Runs stopped after a few iterations on purpose: fewer frames to render.
+@pytest.mark.filterwarnings("ignore::mixlib.ConvergenceWarning")
 def test_em_changing_k_refits_and_renders_only_the_frame_on_show(X):
-    ex = widgets.em_explorer(X, n_components=2, seed=0)
+    ex = widgets.em_explorer(X, n_components=2, seed=0, max_iter=6)
     ex.slider.value = 1
     ex.controls["n_components"].value = 3
     assert ex.result.n_components == 3
-    expected = mixlib.fit_gmm(X, 3, seed=0, max_iter=30, reg_covar=1e-6)
+    expected = mixlib.fit_gmm(X, 3, seed=0, max_iter=6, reg_covar=1e-6)
     np.testing.assert_allclose(ex.result.means, expected.means)
     n = len(ex.result.history)
     assert len(ex.frames) == len(ex.stack.children) == len(ex.images) == n
@@ -264,7 +319,7 @@ def test_em_singularity_error_shows_message_and_keeps_last_run(collapsing_data):
 
 
 def test_em_given_start_needs_its_own_k(X):
-    ex = widgets.em_explorer(X, init=POOR_START, max_iter=5)
+    ex = widgets.em_explorer(X, init=POOR_START, max_iter=2)
     assert ex.controls["init"].value == "given"
     ex.controls["n_components"].value = 3
     assert "n_components=3" in ex.status.value and ex.result.n_components == 2
@@ -276,8 +331,11 @@ def test_em_given_start_needs_its_own_k(X):
 # kmeans_stepper: callbacks
 
 
+# Runs stopped after a few iterations on purpose: fewer frames to render.
+@pytest.mark.filterwarnings("ignore::mixlib.ConvergenceWarning")
 def test_kmeans_stepper_k_and_half_steps(X):
-    ex = widgets.kmeans_stepper(X, 2, seed=0)
+    # Two iterations are enough half-steps of both kinds; each is rendered below.
+    ex = widgets.kmeans_stepper(X, 2, seed=0, max_iter=2)
     ex.controls["n_clusters"].value = 3
     assert len(ex.result.centers) == 3
     assert len(ex.frames) == len(ex.stack.children) == len(ex.result.history) == ex.slider.max + 1
@@ -292,10 +350,14 @@ def test_kmeans_stepper_k_and_half_steps(X):
     assert all(is_rendered(image, ex) for image in ex.images)
 
 
+# Runs stopped after a few iterations on purpose: fewer frames to render.
+@pytest.mark.filterwarnings("ignore::mixlib.ConvergenceWarning")
 def test_kmeans_stepper_seed_reaches_kmeans(X):
-    ex = widgets.kmeans_stepper(X, 4, seed=0)
+    ex = widgets.kmeans_stepper(X, 4, seed=0, max_iter=2)
     ex.controls["seed"].value = 7
-    np.testing.assert_allclose(ex.result.centers, mixlib.kmeans(X, 4, max_iter=20, seed=7).centers)
+    expected = mixlib.kmeans(X, 4, max_iter=2, seed=7).centers
+    np.testing.assert_allclose(ex.result.centers, expected)
+    assert not np.allclose(mixlib.kmeans(X, 4, max_iter=2, seed=0).centers, expected)  # the seed matters
 
 
 # ---------------------------------------------------------------------------
@@ -342,17 +404,22 @@ def test_singularity_controls_select_frames(singularity_2d):
         ex.slider.value, ex.toggle.index = 0, 0
 
 
-def test_singularity_one_dimensional_spike_grows(X):
-    ex = widgets.singularity_explorer(X[:, 0], sigmas=np.exp([0.0, -5.0, -10.0, -15.0]))
+def test_singularity_one_dimensional_spike_grows(singularity_1d):
+    ex = singularity_1d.explorer
+    shown = (0, 3, 6, 9)  # σ = s·e⁰, s·e⁻⁶, s·e⁻¹², s·e⁻¹⁸
+    np.testing.assert_allclose(np.diff(np.log(ex.sigmas[list(shown)])), -6.0)
     peaks = []
-    for j in range(4):
-        ex.slider.value = j
-        density = ex.artists["density"]
-        peaks.append(density.get_ydata().max())
+    try:
+        for j in shown:
+            ex.slider.value = j
+            density = ex.artists["density"]
+            peaks.append(density.get_ydata().max())
+    finally:
+        ex.slider.value = 0
     assert density.get_xdata()[np.argmax(density.get_ydata())] == pytest.approx(ex.X[ex.point_index, 0])
     # Once the spike dominates, its height π_1 / (σ √(2π)) grows like 1/σ.
     assert np.all(np.diff(peaks) > 0)
-    assert np.log(peaks[-1] / peaks[-2]) == pytest.approx(5.0, rel=0.01)
+    assert np.log(peaks[-1] / peaks[-2]) == pytest.approx(6.0, rel=0.01)
     lls = [f.log_likelihood for f in ex.frames[0.0]]
     assert lls[-1] > lls[1] + 5
 
@@ -422,8 +489,8 @@ def test_kl_decomposition_for_random_parameters(seed, K, beta):
 
 
 @pytest.mark.parametrize("make", ["kmeans", "em"])
-def test_stepping_explorers_static_structure(make, X):
-    ex = widgets.kmeans_stepper(X) if make == "kmeans" else widgets.em_explorer(X, init=POOR_START, max_iter=6)
+def test_stepping_explorers_static_structure(make, kmeans_built, em_built):
+    ex = (kmeans_built if make == "kmeans" else em_built).explorer
     assert isinstance(ex.widget, ipw.VBox)
     assert has_link(ex, (ex.play, "value"), (ex.slider, "value"))
     assert has_link(ex, (ex.slider, "value"), (ex.stack, "selected_index"))
@@ -460,16 +527,14 @@ def test_kl_static_structure(kl_setup):
     assert all(is_rendered(image, ex) for image in ex.images)
 
 
-def test_explorers_print_nothing_leave_no_pyplot_figures_and_stay_small(X, capsys):
+def test_explorers_print_nothing_leave_no_pyplot_figures_and_stay_small(
+    kmeans_built, em_built, singularity_1d, kl_built, capsys
+):
+    built = [kmeans_built, em_built, singularity_1d, kl_built[1]]
+    for b in built:
+        assert b.printed == ("", "") and b.new_figures == set(), type(b.explorer).__name__
     figures = plt.get_fignums()
-    theta = gmm.m_step(X, gmm.responsibilities(X, *POOR_START), reg_covar=0.0)
-    explorers = [
-        widgets.kmeans_stepper(X, 6, init="random"),
-        widgets.em_explorer(X, init="random", max_iter=30),
-        widgets.singularity_explorer(X[:, 0]),
-        widgets.kl_explorer(X, *theta),
-    ]
-    pages = [ex.static_html() for ex in explorers]
+    pages = [b.explorer.static_html() for b in built]
     assert plt.get_fignums() == figures
     assert capsys.readouterr() == ("", "")
     # A page with an explorer stays within 2 MB as a web host sends it (gzip), theme included.
@@ -504,13 +569,15 @@ def player_parts(page):
 
 
 @pytest.mark.parametrize("make", ["kmeans", "em", "singularity", "kl"])
-def test_static_player_has_named_controls_alt_text_and_no_kernel_controls(make, X, kl_setup, singularity_2d):
+def test_static_player_has_named_controls_alt_text_and_no_kernel_controls(
+    make, kmeans_built, em_built, kl_setup, singularity_2d
+):
     ex = {
-        "kmeans": lambda: widgets.kmeans_stepper(X),
-        "em": lambda: widgets.em_explorer(X, init=POOR_START, max_iter=6),
-        "singularity": lambda: singularity_2d,
-        "kl": lambda: kl_setup[1],
-    }[make]()
+        "kmeans": kmeans_built.explorer,
+        "em": em_built.explorer,
+        "singularity": singularity_2d,
+        "kl": kl_setup[1],
+    }[make]
     parts = player_parts(ex.static_html())
     buttons = [a for tag, a in parts.tags if tag == "button"]
     assert [b["class"] for b in buttons] == ["mixlib-player-play", "mixlib-player-prev", "mixlib-player-next"]
@@ -539,8 +606,8 @@ def test_static_player_has_named_controls_alt_text_and_no_kernel_controls(make, 
     assert status["aria-live"] == "polite"
 
 
-def test_em_static_player_frames_show_each_iteration(X):
-    ex = widgets.em_explorer(X, init=POOR_START, max_iter=6)
+def test_em_static_player_frames_show_each_iteration(em_built):
+    ex = em_built.explorer
     frames_ = player_parts(ex.static_html()).data["variants"][0]["frames"]
     lls = ex.result.log_likelihoods
     for i, frame in enumerate(frames_):
@@ -551,7 +618,7 @@ def test_em_static_player_frames_show_each_iteration(X):
 
 def test_static_mode_makes_no_widget(X, monkeypatch):
     monkeypatch.setenv(player.STATIC_ENV, "1")
-    ex = widgets.em_explorer(X, init=POOR_START, max_iter=4)
+    ex = widgets.em_explorer(X, init=POOR_START, max_iter=1)
     bundle = ex._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html"}
     assert "_widgets_built" not in ex.__dict__
@@ -577,14 +644,15 @@ def test_player_data_cannot_close_its_script():
 # ρ (reg_covar) and the MAP prior
 
 
-def test_reg_covar_control_says_it_is_a_heuristic(X):
-    ex = widgets.em_explorer(X)
+def test_reg_covar_control_says_it_is_a_heuristic(em_built):
+    ex = em_built.explorer
     assert ex.controls["reg_covar"].description == widgets.REG_COVAR_LABEL
     assert "heuristic" in widgets.REG_COVAR_LABEL and "can lower ln p" in widgets.REG_COVAR_LABEL
 
 
 def test_em_explorer_names_the_iterations_where_ln_p_fell_and_the_prior_keeps_monotone(X):
-    ex = widgets.em_explorer(X, 3, max_iter=20, reg_covar=0.1)
+    # ln p first falls at iteration 2; four iterations are enough to show it.
+    ex = widgets.em_explorer(X, 3, max_iter=4, reg_covar=0.1)
     lls = ex.result.log_likelihoods
     fell = np.flatnonzero(np.diff(lls) < 0) + 1
     assert len(fell), "with K = 3 and ρ = 0.1 the log-likelihood falls on standardised Old Faithful"
