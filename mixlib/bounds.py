@@ -258,10 +258,12 @@ _STATIONARY = 1e-6
 
 
 def best_logistic_encoder(X, weights, means, covariances, *, start=None):
-    """The encoder φ = (w, w_0) that maximises F(q_φ, θ) for fixed θ (K = 2).
+    """An encoder φ = (w, w_0) at which F(q_φ, θ) is stationary for fixed θ (K = 2).
 
     Maximising F(q_φ, θ) = ln p(X | θ) − KL(q_φ ‖ p(Z | X, θ)) over φ is minimising the
-    KL divergence, done here by BFGS with the exact gradient.  The posterior log-odds
+    KL divergence, done here by BFGS with the exact gradient, from φ = 0 (or ``start``).
+    The KL divergence is not convex in φ, so the result is a stationary point found from
+    that start, not a guaranteed global maximiser: restart from other encoders to check.  The posterior log-odds
     a_n = ℓ_n1 − ℓ_n2 are linear in x_n when the two covariances are equal, and then the
     family contains the posterior; otherwise they are quadratic and it does not.
 
