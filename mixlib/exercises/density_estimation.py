@@ -178,7 +178,7 @@ def _mixture_density_cases() -> list[Case]:
 
 
 def _gaussians_1d(x, means, variances):
-    """N(x_m | μ_k, v_k) as an (M, K) array."""
+    """N(x | μ_k, v_k) at every entry x of x, as a (len(x), K) array."""
     return np.exp(-0.5 * (x[:, None] - means) ** 2 / variances) / np.sqrt(2 * np.pi * variances)
 
 
@@ -188,8 +188,8 @@ def _mixture_density_reference(x, weights, means, sigmas):
 
 MIXTURE_DENSITY = Exercise(
     "density of a 1-D mixture",
-    hint="broadcast x[:, None] against the (K,) parameters to get an (M, K) array of N(x_m | μ_k, σ_k²), then "
-    "take its matrix product with the weights.",
+    hint="broadcast x[:, None] against the (K,) parameters to get a (len(x), K) array of N(x | μ_k, σ_k²), "
+    "then take its matrix product with the weights.",
     mistakes=(
         Mistake(
             "ln p",
@@ -235,7 +235,7 @@ MIXTURE_DENSITY = Exercise(
 @MIXTURE_DENSITY.checker
 def check_mixture_density(student) -> Feedback:
     """Check ``student(x, weights, means, sigmas)``, which should return the 1-D mixture density
-    p(x_m) = Σ_k π_k N(x_m | μ_k, σ_k²) at each entry of the 1-D array x, an array of shape (M,);
+    p(x) = Σ_k π_k N(x | μ_k, σ_k²) at each entry x of the 1-D array x, an array of shape (len(x),);
     ``sigmas`` holds the standard deviations σ_k."""
 
     def compare(got, expected, case):
