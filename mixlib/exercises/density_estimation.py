@@ -65,8 +65,8 @@ def _log_gaussian_variant(*, two_pi=lambda D: D / 2, log_det=0.5, quadratic=0.5,
 
 LOG_GAUSSIAN = Exercise(
     "log-density of a Gaussian",
-    hint="L = np.linalg.cholesky(covariance); solve L y_n = x_n − μ with scipy.linalg.solve_triangular(L, (X - "
-    "mean).T, lower=True); then ln N = −½ (D ln 2π + 2 Σ_d ln L_dd + ‖y_n‖²).",
+    hint="L = np.linalg.cholesky(covariance); solve L ũ_n = x_n − μ with scipy.linalg.solve_triangular(L, (X - "
+    "mean).T, lower=True); then ln N = −½ (D ln 2π + 2 Σ_d ln L_dd + ‖ũ_n‖²).",
     mistakes=(
         Mistake(
             "density, not its log",
@@ -93,8 +93,8 @@ LOG_GAUSSIAN = Exercise(
         Mistake(
             "solved with Lᵀ",
             _log_gaussian_variant(residual="Lᵀ"),
-            "you solved with Lᵀ instead of L: with Σ = L Lᵀ the whitened residual is y = L⁻¹(x − μ) "
-            "(solve L y = x − μ with lower=True).",
+            "you solved with Lᵀ instead of L: with Σ = L Lᵀ the whitened residual is ũ = L⁻¹(x − μ) "
+            "(solve L ũ = x − μ with lower=True).",
         ),
         Mistake("no 2π", _log_gaussian_variant(two_pi=lambda D: 0.0), "you left out the term −(D/2) ln 2π."),
         Mistake(
