@@ -196,40 +196,50 @@ def check_wide(page, problems, summary):
 
 
 def check_modes(page, shots: Path, problems, summary, screenshot_players):
-    """After ``check_wide`` (1280 px, light): the top of the page screenshot; dark mode
-    at 1280 px (axe's colour contrast again); then 390 px in dark and light mode (the
-    page no wider than the screen, equation numbers, the cue on scrolling formulas).
-    ``screenshot_players(label)`` is called in each of the three other views."""
+    """After ``check_wide`` (1280 px, light): the top of the page screenshot; 390 px in
+    light mode (the page no wider than the screen, equation numbers, the cue on scrolling
+    formulas); then the reader's dark preference, at 390 px (the same checks) and at
+    1280 px (axe's colour contrast again). The scheme is switched once, as a reader's
+    system does. ``screenshot_players(label)`` is called in each of the three views after
+    the first."""
     shots.mkdir(parents=True, exist_ok=True)
+    # The theme fades colours over a fraction of a second when the scheme changes: the
+    # checks and the pictures are of the colours it settles on.
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
     page.screenshot(path=shots / "page-1280-light.png", animations="disabled")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _check_narrow(page, "light", shots, problems, summary)
+    screenshot_players("390-light")
     page.emulate_media(color_scheme="dark")
     _check_scheme(page, "dark", problems)
+    _check_narrow(page, "dark", shots, problems, summary)
+    screenshot_players("390-dark")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(200)
     _check_axe(page, "dark", problems, summary)
     page.screenshot(path=shots / "page-1280-dark.png", animations="disabled")
     screenshot_players("1280-dark")
-    page.set_viewport_size({"width": 390, "height": 844})
-    for scheme in ("dark", "light"):
-        page.emulate_media(color_scheme=scheme)
-        _check_scheme(page, scheme, problems)
-        page.wait_for_timeout(200)
-        narrow = page.evaluate(JS_TOO_WIDE)
-        eqs_narrow = page.evaluate(JS_EQUATIONS)
-        summary["scrolling at 390"] = eqs_narrow["scrolling"]
-        summary[f"page width at 390 {scheme}"] = narrow["scrollWidth"]
-        if narrow["scrollWidth"] > narrow["innerWidth"] or narrow["n"]:
-            problems.append(
-                f"phone ({scheme}): the page is {narrow['scrollWidth']} px wide at 390 px; "
-                f"{narrow['n']} elements reach past the edge: " + " | ".join(narrow["culprits"])
-            )
-        for eq in eqs_narrow["overlapping"]:
-            problems.append(f"equation number over its formula at 390 px, {_describe(eq)}")
-        for eq in eqs_narrow["uncued"]:
-            problems.append(f"a formula scrolls at 390 px with no faded edge to say so, {_describe(eq)}")
-        page.screenshot(
-            path=shots / f"page-390-{scheme}.jpg",
-            full_page=FULL_SCREENSHOTS,
-            type="jpeg",
-            quality=60,
-            animations="disabled",
+
+
+def _check_narrow(page, scheme, shots, problems, summary):
+    page.wait_for_timeout(200)
+    narrow = page.evaluate(JS_TOO_WIDE)
+    eqs_narrow = page.evaluate(JS_EQUATIONS)
+    summary["scrolling at 390"] = eqs_narrow["scrolling"]
+    summary[f"page width at 390 {scheme}"] = narrow["scrollWidth"]
+    if narrow["scrollWidth"] > narrow["innerWidth"] or narrow["n"]:
+        problems.append(
+            f"phone ({scheme}): the page is {narrow['scrollWidth']} px wide at 390 px; "
+            f"{narrow['n']} elements reach past the edge: " + " | ".join(narrow["culprits"])
         )
-        screenshot_players(f"390-{scheme}")
+    for eq in eqs_narrow["overlapping"]:
+        problems.append(f"equation number over its formula at 390 px, {_describe(eq)}")
+    for eq in eqs_narrow["uncued"]:
+        problems.append(f"a formula scrolls at 390 px with no faded edge to say so, {_describe(eq)}")
+    page.screenshot(
+        path=shots / f"page-390-{scheme}.jpg",
+        full_page=FULL_SCREENSHOTS,
+        type="jpeg",
+        quality=60,
+        animations="disabled",
+    )
