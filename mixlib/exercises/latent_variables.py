@@ -16,9 +16,9 @@ from ._cases import mixture_cases
 from ._core import Case, Exercise, Feedback, Mismatch, Mistake, as_array, compare_scalars
 
 _UNDERFLOW = (
-    "underflow: use log-sum-exp. Far from every component (or with tiny variances) each "
-    "π_k N(x_n | μ_k, Σ_k) is smaller than the smallest float and rounds to 0, so its log is "
-    "−inf. Work with ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) and compute "
+    "underflow: use log-sum-exp. Far from every component (or with tiny variances) every "
+    "π_k N(x_n | μ_k, Σ_k) of a point can be smaller than the smallest float and round to 0, so "
+    "the log of their sum is −inf. Work with ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k) and compute "
     "ln Σ_k exp(ℓ_nk) = m_n + ln Σ_k exp(ℓ_nk − m_n), with m_n = max_k ℓ_nk."
 )
 
@@ -27,6 +27,12 @@ def _log_joint(X, weights, means, covariances):
     """ℓ_nk = ln π_k + ln N(x_n | μ_k, Σ_k), an (N, K) array."""
     with np.errstate(divide="ignore"):  # a weight of 0 gives ℓ_nk = −inf, which is right
         return np.log(weights) + gmm.log_gaussian(X, means, covariances)
+
+
+def _shifted_log_sum_exp(ell, shift):
+    """ln Σ_k exp(ℓ_nk) of each row, computed as m_n + ln Σ_k exp(ℓ_nk − m_n) with m_n = ``shift`` of the row."""
+    m = shift(ell, axis=1, keepdims=True)
+    return m[:, 0] + np.log(np.exp(ell - m).sum(axis=1))
 
 
 def _weighted_densities(X, weights, means, covariances):
@@ -67,6 +73,12 @@ LOG_LIKELIHOOD = Exercise(
             "underflow: use log-sum-exp",
             by_answer=False,
         ),
+        Mistake(
+            "shifted by the smallest term",
+            lambda X, *theta: float(np.sum(_shifted_log_sum_exp(_log_joint(X, *theta), np.min))),
+            "overflow: shift by the largest",
+            by_answer=False,
+        ),
     ),
 )
 
@@ -81,6 +93,12 @@ def check_log_likelihood(student) -> Feedback:
         X = case.args[0]
         if got.shape == (X.shape[0],) and np.allclose(got, gmm.log_density(*case.args), rtol=1e-6, atol=1e-8):
             raise Mismatch("you returned ln p(x_n) for every point; the log-likelihood is their sum over n.")
+        if got.shape == () and got == np.inf and np.isfinite(expected):
+            raise Mismatch(
+                "you returned inf but the answer is finite; overflow: shift by the largest term, not "
+                "another. With m_n = max_k ℓ_nk every exp(ℓ_nk − m_n) is at most 1, so nothing overflows: "
+                "ln Σ_k exp(ℓ_nk) = m_n + ln Σ_k exp(ℓ_nk − m_n)."
+            )
         if got.shape == () and not np.isfinite(got) and np.isfinite(expected):
             raise Mismatch(f"you returned {float(got)} but the answer is finite; {_UNDERFLOW}")
         compare_scalars(got, expected, "your log-likelihood")
@@ -394,7 +412,8 @@ def check_sample(student, *, n: int = 5_000) -> Feedback:
                 raise Mismatch(
                     f"the points labelled {k} have covariance {np.round(cov, 2).tolist()}, but "
                     f"Σ_{k} = {covariances[k].tolist()}: use x = μ_k + L_k η with η ~ N(0, I) and "
-                    "L_k the Cholesky factor of Σ_k (Σ_k = L_k L_kᵀ), not Σ_k itself."
+                    "L_k the Cholesky factor of Σ_k (Σ_k = L_k L_kᵀ) of each point's own component, "
+                    "not Σ_k itself nor L_kᵀ."
                 )
 
     return SAMPLE.check(runs, cases, lambda *args: None, compare)
