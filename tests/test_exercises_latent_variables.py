@@ -76,3 +76,12 @@ def test_label_counts_fixed_to_the_weights_are_caught_even_when_shuffled():
     np.testing.assert_array_equal(np.bincount(z), [2500, 1500, 1000])
     assert np.count_nonzero(np.diff(z)) > 1000  # not in blocks
     assert_rejected(check_sample(wrong), "hardly vary from seed to seed", "round(π_k N)")
+
+
+def test_the_covariance_tolerance_separates_the_wrong_factors_where_first_checked():
+    from mixlib.exercises.latent_variables import _COVARIANCE_TOLERANCE, _sample_cases
+
+    sigma = _sample_cases(5_000)[0].args[3][1]  # the first component checked that is not the identity
+    L = np.linalg.cholesky(sigma)
+    for wrong in (sigma @ sigma.T, L.T @ L):  # covariances of μ + Σ η and μ + Lᵀ η
+        assert np.linalg.norm(wrong - sigma) / np.linalg.norm(sigma) >= 2 * _COVARIANCE_TOLERANCE

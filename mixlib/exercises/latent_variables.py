@@ -181,7 +181,9 @@ def check_complete_log_likelihood(student) -> Feedback:
 
 
 # Relative (Frobenius) error allowed between a sample covariance and Σ_k: about six times its
-# spread for the smallest sample checked, yet far below the error of x = μ + Σ η or x = μ + Lᵀ η.
+# typical size for the smallest sample checked (1 000 points), yet half or less of the error that
+# x = μ + Σ η or x = μ + Lᵀ η makes in the first component checked whose Σ_k is not the identity
+# (the second of the first case); in some later components these errors come close to it.
 _COVARIANCE_TOLERANCE = 0.25
 
 # Label counts are compared over this many generators of the small sample. Independent draws give
