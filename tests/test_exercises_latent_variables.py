@@ -85,3 +85,9 @@ def test_the_covariance_tolerance_separates_the_wrong_factors_where_first_checke
     L = np.linalg.cholesky(sigma)
     for wrong in (sigma @ sigma.T, L.T @ L):  # covariances of μ + Σ η and μ + Lᵀ η
         assert np.linalg.norm(wrong - sigma) / np.linalg.norm(sigma) >= 2 * _COVARIANCE_TOLERANCE
+
+
+def test_an_infinite_complete_log_likelihood_is_called_an_overflow_not_an_underflow():
+    feedback = check_complete_log_likelihood(lambda X, Z, *theta: float("inf"))
+    assert_rejected(feedback, "overflows")
+    assert "underflows" not in feedback.message

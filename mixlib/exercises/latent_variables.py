@@ -165,6 +165,12 @@ def check_complete_log_likelihood(student) -> Feedback:
 
     def compare(got, expected, case):
         got = as_array(got, "your complete-data log-likelihood")
+        if got.shape == () and got == np.inf and np.isfinite(expected):
+            raise Mismatch(
+                "you returned inf but the answer is finite: the product "
+                "Π_n Π_k [π_k N(x_n | μ_k, Σ_k)]^z_nk overflows. Take the logarithm "
+                "first: ln p(X, Z | θ) = Σ_n Σ_k z_nk {ln π_k + ln N(x_n | μ_k, Σ_k)}."
+            )
         if got.shape == () and not np.isfinite(got) and np.isfinite(expected):
             raise Mismatch(
                 f"you returned {float(got)} but the answer is finite: the product "
