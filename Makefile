@@ -46,14 +46,17 @@ book: $(VENV)/.book
 # Every test, two jobs at a time (TEST_JOBS=1: one after another). Each chapter is
 # executed twice: once by nbval (on TEST_JOBS cores, pytest-xdist), whose run the build
 # then shows (tools/nbval_keep.py fills the build's jupyter-cache), and once as the
-# student's copy without solutions. make starts nbval first, the chain that the build and
-# the browser tests wait for, and gives each freed core the next job. Each job's output is
-# printed when it ends; a failing job does not stop the others (--keep-going), and make
-# test fails if any did.
+# student's copy without solutions. The chain nbval, build, browser test of the pages is
+# the longest: make starts it first (the goals are listed so that each freed core goes to
+# it), and the jobs beside it (the student copies, the unit tests, the PDFs) run at a
+# lower priority (nice), so that they take only what the chain leaves. Each job's output
+# is printed when it ends; a failing job does not stop the others (--keep-going), and
+# make test fails if any did.
 TEST_JOBS ?= 2
+BESIDE := nice -n 10
 test: $(VENV)/.browser
 	$(MAKE) --no-print-directory --keep-going -j$(TEST_JOBS) --output-sync=target \
-		test-notebooks test-student test-unit test-browser-pages test-browser-pdf
+		test-browser-pages test-browser-pdf test-student test-unit
 
 test-notebooks:
 	rm -rf _build/nbval
@@ -65,16 +68,16 @@ test-build: test-notebooks
 	$(BUILD)
 
 test-unit:
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/test_notebooks.py
+	$(BESIDE) $(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/test_notebooks.py
 
 test-student:
-	$(BIN)/python -m pytest tests/test_notebooks.py
+	$(BESIDE) $(BIN)/python -m pytest tests/test_notebooks.py
 
 test-browser-pages: test-build
 	$(BIN)/python -m pytest -n $(TEST_JOBS) tests/browser/test_pages.py tests/browser/test_a11y.py
 
 test-browser-pdf: test-build
-	$(BIN)/python -m pytest tests/browser/test_pdf.py
+	$(BESIDE) $(BIN)/python -m pytest tests/browser/test_pdf.py
 
 unit: $(VENV)/.test
 	$(BIN)/python -m pytest tests --ignore=tests/browser

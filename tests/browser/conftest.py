@@ -306,12 +306,23 @@ def cdn_local_copy():
 
 #: One line per page (and per PDF) with what was measured, printed at the end of the run.
 _REPORT: list[str] = []
+_REPORT_KEY = "browser report"
 
 
-@pytest.fixture(scope="session")
-def browser_report() -> list[str]:
-    """Append a line to print in the run's summary (the measured table, without -s)."""
-    return _REPORT
+@pytest.fixture
+def browser_report(request) -> list[str]:
+    """Append a line to print in the run's summary (the measured table, without -s).
+
+    The lines travel on the test's report (``user_properties``), so that the summary
+    has them under pytest-xdist too, where the tests run in other processes."""
+    lines: list[str] = []
+    yield lines
+    request.node.user_properties.extend((_REPORT_KEY, line) for line in lines)
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        _REPORT.extend(value for key, value in report.user_properties if key == _REPORT_KEY)
 
 
 def pytest_terminal_summary(terminalreporter):
