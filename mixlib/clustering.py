@@ -78,7 +78,9 @@ class KMeansResult:
     n_iter : int
         The number of assignment-plus-update rounds performed.
     converged : bool
-        True if the assignments stopped changing within ``max_iter`` rounds.
+        True if, within ``max_iter`` rounds, the assignments stopped changing or
+        repeated an earlier assignment (a cycle of ties, possible only with points
+        equidistant from two centres).
     distortions : ndarray
         J after every half-step (the trace that never rises), kept with or
         without the history.
