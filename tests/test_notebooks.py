@@ -109,6 +109,9 @@ def test_chapter_follows_the_book_conventions(path):
     assert re.search(r"raise NotImplementedError", text), f"{path.name}: no coding exercise stub"
     assert re.search(r"\bcheck_\w+\(", text), f"{path.name}: no exercise checker is called"
     assert "set_title" not in text, f"{path.name}: titles belong in captions"
+    # A reader's environment is requirements.txt: the test-only tools are not in it.
+    test_only = re.findall(r"^\s*(?:import|from)\s+(sklearn|hypothesis|playwright)\b", text, re.M)
+    assert not test_only, f"{path.name}: imports {test_only}, which requirements.txt does not install"
     student = notebooks.student_version(copy.deepcopy(notebook))
     assert "{solution-start}" not in "\n".join(_source(c) for c in student["cells"])
 
