@@ -14,6 +14,15 @@ from mixlib import em, gmm
 PROPERTY_SETTINGS = settings(deadline=None, max_examples=30, derandomize=True)
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
+#: The EM runs both monotonicity properties draw: data, start and covariance type.
+EM_RUNS = dict(
+    seed=seeds,
+    N=st.integers(10, 50),
+    D=st.integers(1, 3),
+    K=st.integers(1, 3),
+    init=st.sampled_from(["random", "k-means++"]),
+    covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]),
+)
 
 
 def mixture_data(seed, N, D, K, scale=1.0):
@@ -42,14 +51,7 @@ def random_q(rng, N, K):
 
 
 @PROPERTY_SETTINGS
-@given(
-    seed=seeds,
-    N=st.integers(10, 50),
-    D=st.integers(1, 3),
-    K=st.integers(1, 3),
-    init=st.sampled_from(["random", "k-means++"]),
-    covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]),
-)
+@given(**EM_RUNS)
 def test_em_never_lowers_the_log_likelihood(seed, N, D, K, init, covariance_type):
     # reg_covar=0 is textbook EM, for which monotonicity is a theorem.  (With
     # reg_covar > 0 the M step is no longer the maximiser of Q, and the
@@ -74,14 +76,7 @@ def test_em_never_lowers_the_log_likelihood(seed, N, D, K, init, covariance_type
 
 
 @PROPERTY_SETTINGS
-@given(
-    seed=seeds,
-    N=st.integers(10, 50),
-    D=st.integers(1, 3),
-    K=st.integers(1, 3),
-    init=st.sampled_from(["random", "k-means++"]),
-    covariance_type=st.sampled_from(["full", "diag", "spherical", "tied"]),
-)
+@given(**EM_RUNS)
 def test_map_em_never_lowers_the_log_posterior(seed, N, D, K, init, covariance_type):
     """With the default conjugate prior nothing collapses and the log posterior is monotone."""
     X = mixture_data(seed, N, D, K)
