@@ -7,7 +7,8 @@ Chromium from a local HTTP server on 127.0.0.1:
 
 1. **Math rendered.** Every ``.math`` element (Sphinx's inline and display math)
    holds an ``mjx-container`` once ``MathJax.startup.promise`` has resolved, and no
-   formula is a MathJax error (``mjx-merror``: an undefined macro, a stray brace).
+   formula is a MathJax error (``mjx-merror``: a stray brace) or holds an undefined
+   macro (which MathJax's ``noundefined`` package shows as red text).
 2. **No JavaScript errors.** No uncaught exception (``pageerror``), no console
    message of type ``error`` (which includes every 404 and every failed load), no
    request the test had to refuse. There is no list of tolerated errors: every one
@@ -216,6 +217,14 @@ JS_MATH = """() => {
     unrendered: math.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.trim().slice(0, 80)),
     errors: [...document.querySelectorAll('mjx-merror')].map(
         e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 120)),
+    // MathJax's noundefined package shows an unknown macro as red text, not as an error.
+    undefined: (MathJax.startup.document.math ? [...MathJax.startup.document.math] : []).filter(item => {
+      let red = false;
+      item.root.walkTree(node => {
+        red = red || (node.isKind('mtext') && node.attributes.get('mathcolor') === 'red');
+      });
+      return red;
+    }).map(item => item.math.slice(0, 120)),
   };
 }"""
 
@@ -249,6 +258,8 @@ def _check_math(page, problems):
         )
     if report["errors"]:
         problems.append(f"math: MathJax errors {report['errors'][:5]}")
+    if report["undefined"]:
+        problems.append(f"math: undefined macros (shown in red) in {report['undefined'][:5]}")
     if report["n_math"] and not report["n_containers"]:
         problems.append("math: MathJax produced no mjx-container")
     return report
